@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both set themselves up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: setup system test demo bench lint format up clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+system:
+	@bash scripts/install-system-deps.sh
+
+setup: $(STAMP) system
+
+## Runs the whole product locally: climbs, uploads, processing, events, report.
+demo: setup
+	$(PY) -m boulderstat.local.cli demo
+
+## Runs lint and the full test suite (unit, integration against the local stack, deploy).
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+## Runs the local stack in the foreground until Ctrl-C.
+up: setup
+	$(PY) -m boulderstat.local.cli local up
+
+bench: setup
+	$(PY) -m bench
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules .boulderstat-local .pytest_cache .serverless demo-output

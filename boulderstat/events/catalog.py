@@ -1,0 +1,137 @@
+"""Every event detail BoulderStat emits. `events/schemas/*.json` are generated from these.
+
+Details carry ids and facts for downstream consumers, never presigned URLs or tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CLIMB_SOURCE = "boulderstat.climbs"
+MEDIA_SOURCE = "boulderstat.media"
+
+MediaKind = Literal["photo", "video"]
+
+
+class EventDetail(BaseModel):
+    """Base of every event detail: immutable, no unknown fields, versioned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    SOURCE: ClassVar[str]
+    DETAIL_TYPE: ClassVar[str]
+
+    schema_version: Literal[1] = 1
+    user_id: str = Field(description="Cognito `sub` of the climber who owns the data.")
+    occurred_at: datetime
+
+
+class ClimbCreated(EventDetail):
+    SOURCE: ClassVar[str] = CLIMB_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climb Created"
+
+    climb_id: str
+    grade: int = Field(description="V-grade as a number (V0 = 0); -1 for VB.")
+    outcome: str
+    climb_date: str = Field(description="ISO date (YYYY-MM-DD) the climb happened.")
+    media_ids: list[str] = []
+
+
+class ClimbUpdated(EventDetail):
+    SOURCE: ClassVar[str] = CLIMB_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climb Updated"
+
+    climb_id: str
+    changed_fields: list[str]
+    grade: int
+    outcome: str
+    climb_date: str
+
+
+class ClimbDeleted(EventDetail):
+    SOURCE: ClassVar[str] = CLIMB_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climb Deleted"
+
+    climb_id: str
+    media_ids: list[str] = []
+
+
+class MediaUploaded(EventDetail):
+    """An original arrived and passed ingest checks; processing starts from this."""
+
+    SOURCE: ClassVar[str] = MEDIA_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Media Uploaded"
+
+    media_id: str
+    climb_id: str | None = None
+    kind: MediaKind
+    content_type: str
+    format: str = Field(description="Format sniffed from the file's magic bytes.")
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    sequencer: str | None = None
+
+
+class RenditionSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    key: str
+    width: int
+    height: int
+    bytes: int
+    format: str
+
+
+class MediaProcessed(EventDetail):
+    SOURCE: ClassVar[str] = MEDIA_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Media Processed"
+
+    media_id: str
+    climb_id: str | None = None
+    kind: MediaKind
+    key: str
+    etag: str
+    width: int
+    height: int
+    duration_seconds: float | None = None
+    animated: bool = False
+    renditions: list[RenditionSummary]
+    placeholder: str | None = None
+
+
+class MediaProcessingFailed(EventDetail):
+    SOURCE: ClassVar[str] = MEDIA_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Media Processing Failed"
+
+    media_id: str
+    climb_id: str | None = None
+    phase: Literal["ingest", "processing"]
+    reason: str = Field(description="Human-readable reason a climber can act on.")
+    key: str
+
+
+class MediaDeleted(EventDetail):
+    SOURCE: ClassVar[str] = MEDIA_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Media Deleted"
+
+    media_id: str
+    climb_id: str | None = None
+    objects_removed: int
+
+
+def all_event_models() -> list[type[EventDetail]]:
+    return [
+        ClimbCreated,
+        ClimbUpdated,
+        ClimbDeleted,
+        MediaUploaded,
+        MediaProcessed,
+        MediaProcessingFailed,
+        MediaDeleted,
+    ]

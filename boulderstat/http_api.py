@@ -1,0 +1,77 @@
+"""What every HTTP function shares: the resolver, error shapes and who the caller is.
+
+API Gateway's JWT authorizer (or the local gateway, which mimics it) has already verified the
+token; handlers only read the claims it passes along.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pymongo.errors import ConnectionFailure
+
+from boulderstat.errors import DomainError, PayloadTooLarge, Unauthorized
+
+logger = Logger()
+
+
+def error_response(status: int, code: str, reason: str, **extra: Any) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": code, "message": reason, **extra},
+    )
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
+    """A resolver with pydantic validation and error handlers that never leak a stack trace."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        return error_response(error.status, error.code, error.reason)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(error: RequestValidationError) -> Response:
+        problems = [
+            {"location": _location(e["loc"]), "reason": e.get("msg", e["type"])}
+            for e in error.errors()
+        ]
+        reason = "; ".join(f"{p['location']}: {p['reason']}" for p in problems)
+        return error_response(422, "validation_error", reason, errors=problems)
+
+    @app.exception_handler(ConnectionFailure)
+    def _database_down(error: ConnectionFailure) -> Response:
+        logger.exception("database unavailable")
+        return error_response(503, "service_unavailable", "The database is unavailable; retry.")
+
+    def _limit_body(app: APIGatewayHttpResolver, next_middleware: Any) -> Response:
+        body = app.current_event.body or ""
+        if len(body.encode()) > max_body_bytes:
+            raise PayloadTooLarge(f"Request body exceeds {max_body_bytes} bytes")
+        return next_middleware(app)
+
+    app.use(middlewares=[_limit_body])
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route")
+
+    return app
+
+
+def caller_id(app: APIGatewayHttpResolver) -> str:
+    """The Cognito `sub` of the caller: the only user id the back end ever trusts."""
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    sub = claims.get("sub")
+    if not sub:
+        raise Unauthorized("The request carries no verified identity")
+    return str(sub)

@@ -1,0 +1,71 @@
+"""Shared fixtures: one local stack per test session (moto + MongoDB-protocol server + router +
+local HTTP API), and fresh climbers per test so tests never see each other's data.
+
+Set MONGODB_URI to run the same suite against a real MongoDB instead of nx-27017.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from pymongo.database import Database
+
+from boulderstat.adapters.mongo import mongo_database
+from boulderstat.client import BoulderStatClient
+from boulderstat.local.stack import LocalStack
+from boulderstat.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStack]:
+    with LocalStack(mongodb_uri=os.environ.get("MONGODB_URI")) as local:
+        yield local
+
+
+@pytest.fixture(scope="session")
+def settings(stack: LocalStack) -> Settings:
+    assert stack.settings is not None
+    return stack.settings
+
+
+@pytest.fixture
+def db(settings: Settings) -> Database:
+    return mongo_database(settings)
+
+
+@dataclass
+class Climber:
+    username: str
+    sub: str
+    tokens: dict[str, str]
+    api: BoulderStatClient
+
+
+@pytest.fixture
+def new_climber(stack: LocalStack) -> Callable[[], Climber]:
+    """Signs in a brand-new local climber through the local Cognito (real JWTs)."""
+
+    def make(prefix: str = "climber") -> Climber:
+        import jwt
+
+        username = f"{prefix}-{uuid.uuid4().hex[:10]}"
+        tokens = stack.token(username)
+        claims = jwt.decode(tokens["IdToken"], options={"verify_signature": False})
+        api = BoulderStatClient(stack.api_url, id_token=tokens["IdToken"])
+        return Climber(username, claims["sub"], tokens, api)
+
+    return make
+
+
+@pytest.fixture
+def alice(new_climber: Callable[..., Climber]) -> Climber:
+    return new_climber("alice")
+
+
+@pytest.fixture
+def bob(new_climber: Callable[..., Climber]) -> Climber:
+    return new_climber("bob")
