@@ -29,6 +29,14 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class ValidationFailed(DomainError):
+    """Well-formed input that breaks a rule needing stored state or the clock (e.g. a patch that
+    makes a flash take 3 attempts, a date in the future): the same 422 as schema validation."""
+
+    status = 422
+    code = "validation_error"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"
@@ -37,6 +45,11 @@ class Conflict(DomainError):
 class PayloadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class ServiceUnavailable(DomainError):

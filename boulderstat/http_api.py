@@ -11,12 +11,32 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from pydantic import BaseModel, Field
 from pymongo.errors import ConnectionFailure
 
 from boulderstat.errors import DomainError, PayloadTooLarge, Unauthorized
 
 logger = Logger()
+
+
+class ErrorProblem(BaseModel):
+    location: str = Field(description="Where the problem is, e.g. body.grade or query.limit.")
+    reason: str
+
+
+class ApiError(BaseModel):
+    """The body of every error response (documents `error_response` in OpenAPI)."""
+
+    error: str = Field(description="Machine-readable code, e.g. not_found, validation_error.")
+    message: str = Field(description="What went wrong and what to change.")
+    errors: list[ErrorProblem] | None = Field(None, description="Validation errors only.")
 
 
 def error_response(status: int, code: str, reason: str, **extra: Any) -> Response:
@@ -29,6 +49,16 @@ def error_response(status: int, code: str, reason: str, **extra: Any) -> Respons
 
 def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
+
+
+class _LimitBodyThenValidate(OpenAPIRequestValidationMiddleware):
+    def __init__(self, limit_body: Any) -> None:
+        super().__init__()
+        self._limit_body = limit_body
+
+    def handler(self, app: Any, next_middleware: Any) -> Response:
+        validate = super().handler
+        return self._limit_body(app, lambda app: validate(app, next_middleware))
 
 
 def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
@@ -48,6 +78,11 @@ def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
         reason = "; ".join(f"{p['location']}: {p['reason']}" for p in problems)
         return error_response(422, "validation_error", reason, errors=problems)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_type(error: RequestUnsupportedContentType) -> Response:
+        reason = "; ".join(str(e.get("msg", e["type"])) for e in error.errors())
+        return error_response(415, "unsupported_media_type", f"{reason}; send application/json")
+
     @app.exception_handler(ConnectionFailure)
     def _database_down(error: ConnectionFailure) -> Response:
         logger.exception("database unavailable")
@@ -60,6 +95,9 @@ def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
         return next_middleware(app)
 
     app.use(middlewares=[_limit_body])
+    # Powertools runs request validation before any `app.use` middleware, so an oversized body
+    # would be parsed and answered 422; check the size first (pinned Powertools: private hook).
+    app._request_validation_middleware = _LimitBodyThenValidate(_limit_body)
 
     @app.not_found
     def _not_found(_: Exception) -> Response:

@@ -18,6 +18,8 @@ from aws_lambda_powertools import Logger
 
 logger = Logger(service="local-router")
 
+MOTO_ACCOUNT_ID = "123456789012"
+
 
 @dataclass(frozen=True)
 class Route:
@@ -68,6 +70,9 @@ class EventRouter:
                 QueueUrl=route.queue_url, ReceiptHandle=message["ReceiptHandle"]
             )
             return
+        if "detail-type" in event:
+            # moto's SQS target template drops `account`, which every real EventBridge event has.
+            event.setdefault("account", MOTO_ACCOUNT_ID)
         try:
             self._invoke(route.function_name, event)
         except Exception:

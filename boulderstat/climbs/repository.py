@@ -1,0 +1,167 @@
+"""Climbs in MongoDB (collection `climbs`): every query here filters on the caller's user_id.
+
+Stored document: the `Climb` fields (enums as strings, `climb_date` as "YYYY-MM-DD", which sorts
+and range-compares like the date), plus `_id` (= climb_id), `user_id` and `revision` (bumped on
+every write, so an update never overwrites a change it did not see).
+
+Filters are built here from typed values only; no client dict ever reaches a query.
+
+nx-27017 (the local MongoDB-protocol server) gaps this module works around:
+- a compound index that names `_id` makes every insert fail ("JSON path error near '_id'"), so
+  the id is also stored as `climb_id` and the list index uses that field;
+- `$set` of a datetime stores a string, so updates replace the whole document (guarded by
+  `revision`) instead of `$set`-ing fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from boulderstat.climbs.cursor import PageKey
+from boulderstat.climbs.models import Climb, ClimbQuery, DateRange
+from boulderstat.climbs.stats import PeriodSummary, stats_pipeline, summary_from_facets
+
+COLLECTION = "climbs"
+NEWEST_FIRST = [("climb_date", DESCENDING), ("climb_id", DESCENDING)]
+_INDEXES = {
+    # Serves the list (newest first, keyset pages), the date range and the stats $match.
+    "user_newest_first": [("user_id", 1), *NEWEST_FIRST],
+}
+_indexed: set[tuple[int, str]] = set()
+
+
+@dataclass(frozen=True)
+class StoredClimb:
+    climb: Climb
+    revision: int
+
+
+def _to_document(user_id: str, climb: Climb, revision: int) -> dict[str, Any]:
+    document = climb.model_dump(mode="json", exclude={"grade_label", "created_at", "updated_at"})
+    return {
+        "_id": climb.climb_id,
+        "user_id": user_id,
+        "revision": revision,
+        **document,
+        "created_at": climb.created_at,
+        "updated_at": climb.updated_at,
+    }
+
+
+def _from_document(document: dict[str, Any]) -> StoredClimb:
+    fields = {name: document[name] for name in Climb.model_fields if name in document}
+    return StoredClimb(Climb.model_validate(fields), int(document.get("revision", 0)))
+
+
+def _date_bounds(period: DateRange) -> dict[str, str]:
+    bounds = {}
+    if period.from_ is not None:
+        bounds["$gte"] = period.from_.isoformat()
+    if period.to is not None:
+        bounds["$lte"] = period.to.isoformat()
+    return bounds
+
+
+def period_filter(user_id: str, period: DateRange) -> dict[str, Any]:
+    query: dict[str, Any] = {"user_id": user_id}
+    if bounds := _date_bounds(period):
+        query["climb_date"] = bounds
+    return query
+
+
+def list_filter(user_id: str, query: ClimbQuery) -> dict[str, Any]:
+    """The MongoDB filter for one page of GET /climbs (without the cursor)."""
+    conditions = period_filter(user_id, query)
+    grades: dict[str, int] = {}
+    if query.min_grade is not None:
+        grades["$gte"] = query.min_grade
+    if query.max_grade is not None:
+        grades["$lte"] = query.max_grade
+    if grades:
+        conditions["grade"] = grades
+    for field, value in (
+        ("outcome", query.outcome),
+        ("angle", query.angle),
+        ("holds", query.hold),  # equality on an array field: the array contains it
+        ("styles", query.style),
+        ("location.name", query.location_name),
+        ("location.kind", query.location_kind),
+    ):
+        if value is not None:
+            conditions[field] = str(value)
+    return conditions
+
+
+def after_key(key: PageKey) -> dict[str, Any]:
+    """Everything strictly after `key` in the newest-first order."""
+    day = key.climb_date.isoformat()
+    return {
+        "$or": [
+            {"climb_date": {"$lt": day}},
+            {"climb_date": day, "climb_id": {"$lt": key.climb_id}},
+        ]
+    }
+
+
+class ClimbRepository:
+    def __init__(self, db: Database) -> None:
+        self._climbs: Collection = db[COLLECTION]
+        self._ensure_indexes()
+
+    def _ensure_indexes(self) -> None:
+        """Once per process and collection: create_index is a round trip per cold start."""
+        marker = (id(self._climbs.database.client), self._climbs.full_name)
+        if marker in _indexed:
+            return
+        for name, keys in _INDEXES.items():
+            self._climbs.create_index(keys, name=name)
+        _indexed.add(marker)
+
+    def add(self, user_id: str, climb: Climb) -> None:
+        self._climbs.insert_one(_to_document(user_id, climb, revision=1))
+
+    def get(self, user_id: str, climb_id: str) -> StoredClimb | None:
+        document = self._climbs.find_one({"_id": climb_id, "user_id": user_id})
+        return _from_document(document) if document else None
+
+    def replace(self, user_id: str, climb: Climb, *, expected_revision: int) -> bool:
+        """Writes `climb` if nobody changed it since `expected_revision`; False otherwise."""
+        result = self._climbs.find_one_and_replace(
+            {"_id": climb.climb_id, "user_id": user_id, "revision": expected_revision},
+            _to_document(user_id, climb, revision=expected_revision + 1),
+            return_document=ReturnDocument.AFTER,
+            projection={"_id": 1},
+        )
+        return result is not None
+
+    def delete(self, user_id: str, climb_id: str) -> Climb | None:
+        document = self._climbs.find_one_and_delete({"_id": climb_id, "user_id": user_id})
+        return _from_document(document).climb if document else None
+
+    def page(
+        self, user_id: str, query: ClimbQuery, *, after: PageKey | None, limit: int
+    ) -> list[Climb]:
+        conditions = list_filter(user_id, query)
+        if after is not None:
+            conditions = {"$and": [conditions, after_key(after)]}
+        cursor = self._climbs.find(conditions).sort(NEWEST_FIRST).limit(limit)
+        return [_from_document(document).climb for document in cursor]
+
+    def summarize(self, user_id: str, period: DateRange) -> PeriodSummary:
+        results = list(self._climbs.aggregate(stats_pipeline(period_filter(user_id, period))))
+        return summary_from_facets(results[0] if results else {})
+
+    def between(self, user_id: str, start: date, end: date, *, limit: int) -> list[Climb]:
+        period = DateRange.model_validate({"from": start, "to": end})
+        cursor = self._climbs.find(period_filter(user_id, period)).sort(NEWEST_FIRST).limit(limit)
+        return [_from_document(document).climb for document in cursor]
+
+    def count_between(self, user_id: str, start: date, end: date) -> int:
+        period = DateRange.model_validate({"from": start, "to": end})
+        return self._climbs.count_documents(period_filter(user_id, period))

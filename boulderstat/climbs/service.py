@@ -1,0 +1,235 @@
+"""The climbs use cases: log, read, list, change, delete, summarize, scoped to one climber.
+
+The service owns the rules that need the clock or the stored climb (dates not in the future,
+flash = one attempt after a partial update, ids and timestamps), and publishes `Climb Created`,
+`Climb Updated` and `Climb Deleted` after each write succeeds. It knows nothing about Lambda or
+HTTP: the handler passes in the caller's id and validated models.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import ValidationError
+
+from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.climbs.models import (
+    Climb,
+    ClimbChanges,
+    ClimbPage,
+    ClimbQuery,
+    DateRange,
+    NewClimb,
+    StatsQuery,
+)
+from boulderstat.climbs.repository import ClimbRepository
+from boulderstat.climbs.stats import WEEK_LIST_LIMIT, ClimbStats, ClimbSummary, Week, iso_week
+from boulderstat.errors import Conflict, NotFound, ValidationFailed
+from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventDetail, EventPublisher
+
+logger = Logger(child=True)
+
+Clock = Callable[[], datetime]
+FUTURE_SLACK = timedelta(days=1)  # a climber east of UTC may already be on tomorrow's date
+_UPDATE_ATTEMPTS = 3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_climb_id(now: datetime) -> str:
+    """A UUIDv7 as 32 hex digits: unique, and ordered by creation time (ms), so the newest-first
+    tie-break on climb_id follows creation order."""
+    millis = int(now.timestamp() * 1000) & ((1 << 48) - 1)
+    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return f"{value:032x}"
+
+
+def _to_millis(moment: datetime) -> datetime:
+    """MongoDB keeps milliseconds: what we return must equal what a later read returns."""
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _reasons(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+    )
+
+
+class ClimbService:
+    def __init__(
+        self,
+        repository: ClimbRepository,
+        publisher: EventPublisher,
+        clock: Clock = utc_now,
+        *,
+        page_size_default: int = 20,
+        page_size_max: int = 100,
+    ) -> None:
+        self._repository = repository
+        self._publisher = publisher
+        self._clock = clock
+        self._page_size_default = page_size_default
+        self._page_size_max = page_size_max
+
+    # -- writes ----------------------------------------------------------------------------------
+    def create(self, user_id: str, details: NewClimb) -> Climb:
+        now = _to_millis(self._clock())
+        self._check_date(details, now)
+        climb = Climb.model_validate(
+            {
+                **details.model_dump(),
+                "climb_id": new_climb_id(now),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        self._repository.add(user_id, climb)
+        self._publish(
+            ClimbCreated(
+                user_id=user_id,
+                occurred_at=now,
+                climb_id=climb.climb_id,
+                grade=climb.grade,
+                outcome=climb.outcome,
+                climb_date=climb.climb_date.isoformat(),
+                media_ids=climb.media_ids,
+            )
+        )
+        return climb
+
+    def update(self, user_id: str, climb_id: str, changes: ClimbChanges) -> Climb:
+        """Applies `changes` to the current climb and re-checks the whole result; retries a few
+        times if another request changed the climb in between."""
+        for _ in range(_UPDATE_ATTEMPTS):
+            stored = self._repository.get(user_id, climb_id)
+            if stored is None:
+                raise NotFound(f"No climb {climb_id}")
+            current = stored.climb
+            merged = self._merge(current, changes.as_updates())
+            changed = [
+                name
+                for name in NewClimb.model_fields
+                if getattr(merged, name) != getattr(current, name)
+            ]
+            if not changed:
+                return current
+            now = _to_millis(self._clock())
+            if "climb_date" in changed:
+                self._check_date(merged, now)
+            updated = Climb.model_validate(
+                {
+                    **merged.model_dump(),
+                    "climb_id": current.climb_id,
+                    "created_at": current.created_at,
+                    "updated_at": max(now, current.updated_at),
+                }
+            )
+            if self._repository.replace(user_id, updated, expected_revision=stored.revision):
+                self._publish(
+                    ClimbUpdated(
+                        user_id=user_id,
+                        occurred_at=now,
+                        climb_id=climb_id,
+                        changed_fields=changed,
+                        grade=updated.grade,
+                        outcome=updated.outcome,
+                        climb_date=updated.climb_date.isoformat(),
+                    )
+                )
+                return updated
+        raise Conflict("The climb kept changing while updating it; retry")
+
+    def delete(self, user_id: str, climb_id: str) -> None:
+        deleted = self._repository.delete(user_id, climb_id)
+        if deleted is None:
+            raise NotFound(f"No climb {climb_id}")
+        self._publish(
+            ClimbDeleted(
+                user_id=user_id,
+                occurred_at=_to_millis(self._clock()),
+                climb_id=climb_id,
+                media_ids=deleted.media_ids,
+            )
+        )
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get(self, user_id: str, climb_id: str) -> Climb:
+        stored = self._repository.get(user_id, climb_id)
+        if stored is None:
+            # Also what another climber's climb looks like: never reveal that it exists.
+            raise NotFound(f"No climb {climb_id}")
+        return stored.climb
+
+    def list_page(self, user_id: str, query: ClimbQuery) -> ClimbPage:
+        limit = self._page_size(query.limit)
+        # One extra row says whether another page exists without a count query.
+        rows = self._repository.page(user_id, query, after=query.cursor, limit=limit + 1)
+        items = rows[:limit]
+        next_cursor = None
+        if len(rows) > limit:
+            last = items[-1]
+            next_cursor = encode_cursor(PageKey(last.climb_date, last.climb_id))
+        return ClimbPage(items=items, next_cursor=next_cursor)
+
+    def stats(self, user_id: str, query: StatsQuery) -> ClimbStats:
+        summary = self._repository.summarize(user_id, query)
+        start, end = iso_week(self._clock().astimezone(UTC).date())
+        week_items = self._repository.between(user_id, start, end, limit=WEEK_LIST_LIMIT)
+        week_count = len(week_items)
+        if week_count == WEEK_LIST_LIMIT:
+            week_count = self._repository.count_between(user_id, start, end)
+        return ClimbStats(
+            **dict(summary),
+            period=DateRange.model_validate({"from": query.from_, "to": query.to}),
+            this_week=Week(
+                start=start,
+                end=end,
+                climbs=week_count,
+                items=[ClimbSummary.model_validate(c.model_dump()) for c in week_items],
+            ),
+        )
+
+    # -- rules -----------------------------------------------------------------------------------
+    def _page_size(self, requested: int | None) -> int:
+        if requested is None:
+            return self._page_size_default
+        if requested > self._page_size_max:
+            raise ValidationFailed(f"limit: must be at most {self._page_size_max}")
+        return requested
+
+    @staticmethod
+    def _check_date(climb: NewClimb, now: datetime) -> None:
+        latest = now.astimezone(UTC).date() + FUTURE_SLACK
+        if climb.climb_date > latest:
+            raise ValidationFailed(
+                f"body.climb_date: {climb.climb_date} is in the future; latest accepted is {latest}"
+            )
+
+    @staticmethod
+    def _merge(current: Climb, updates: dict[str, Any]) -> NewClimb:
+        draft = {**current.details().model_dump(), **updates}
+        try:
+            return NewClimb.model_validate(draft)
+        except ValidationError as error:
+            raise ValidationFailed(_reasons(error)) from None
+
+    def _publish(self, detail: EventDetail) -> None:
+        """After the write has committed, a failed publish must not turn into an error the client
+        retries (a retried create would log the climb twice): log it for an operator instead."""
+        try:
+            self._publisher.publish(detail)
+        except Exception:
+            logger.exception(
+                "climb event not published",
+                detail_type=detail.DETAIL_TYPE,
+                user_id=detail.user_id,
+                climb_id=getattr(detail, "climb_id", None),
+            )

@@ -1,0 +1,188 @@
+"""The climbs API: /climbs, /climbs/stats and /climbs/{climbId}, for the signed-in climber only.
+
+Thin on purpose: Powertools validates the request against the pydantic models, the caller is
+the JWT `sub`, and `ClimbService` does the rest.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.mongo import mongo_database
+from boulderstat.climbs.cursor import CLIMB_ID_PATTERN
+from boulderstat.climbs.models import (
+    Climb,
+    ClimbChanges,
+    ClimbPage,
+    ClimbQuery,
+    NewClimb,
+    StatsQuery,
+)
+from boulderstat.climbs.repository import ClimbRepository
+from boulderstat.climbs.service import ClimbService
+from boulderstat.climbs.stats import ClimbStats
+from boulderstat.errors import InvalidRequest
+from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.http_api import ApiError, caller_id, create_http_app
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+
+TAGS = ["climbs"]
+SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
+ClimbIdPath = Annotated[
+    str, Path(alias="climbId", pattern=CLIMB_ID_PATTERN, description="The climb's id.")
+]
+
+_JSON_ERROR = {"application/json": {"model": ApiError}}
+ERRORS: dict[int, Any] = {
+    400: {"description": "Bad request, e.g. an unknown query parameter.", "content": _JSON_ERROR},
+    401: {
+        "description": "Missing, malformed or expired token (the JWT authorizer answers).",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    413: {"description": "Body larger than the stage's max_body_bytes.", "content": _JSON_ERROR},
+}
+NOT_FOUND: dict[int, Any] = {
+    404: {"description": "No such climb for the caller.", "content": _JSON_ERROR}
+}
+
+
+@cache
+def climb_service() -> ClimbService:
+    """Built on first use and kept for the container's life (one Mongo client, one boto3 client)."""
+    settings = get_settings()
+    return ClimbService(
+        ClimbRepository(mongo_database(settings)),
+        EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
+        page_size_default=settings.page_size_default,
+        page_size_max=settings.page_size_max,
+    )
+
+
+def _reject_unknown_query(model: type[BaseModel]) -> None:
+    """A misspelt filter (`min_grad=V5`) must not silently return everything."""
+    allowed = {field.alias or name for name, field in model.model_fields.items()}
+    unknown = sorted(set(app.current_event.query_string_parameters or {}) - allowed)
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown query parameter(s): {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _body_is_one_object(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Powertools validates a JSON array body as its first element (a form-data convenience);
+    `[{...}, {...}]` must not log one climb and drop the rest silently."""
+    if not isinstance(app.current_event.json_body, dict):
+        problem = {"type": "model_type", "loc": ("body",), "msg": "must be one JSON object"}
+        raise RequestValidationError([problem])
+    return next_middleware(app)
+
+
+@app.get(
+    "/climbs",
+    tags=TAGS,
+    security=SECURITY,
+    summary="List my climbs, newest first",
+    description=(
+        "Ordered by climb_date, newest first; climbs of the same day by when they were logged, "
+        "latest first. Pages by cursor: pass `next_cursor` back as `cursor` until it is null. "
+        "Filters combine with AND; `from`/`to` and grades are inclusive."
+    ),
+    responses=ERRORS,
+)
+def list_climbs(filters: Annotated[ClimbQuery, Query()]) -> ClimbPage:
+    _reject_unknown_query(ClimbQuery)
+    return climb_service().list_page(caller_id(app), filters)
+
+
+@app.post(
+    "/climbs",
+    status_code=201,
+    tags=TAGS,
+    security=SECURITY,
+    summary="Log a climb",
+    responses=ERRORS,
+    middlewares=[_body_is_one_object],
+)
+def create_climb(climb: NewClimb) -> Climb:
+    created = climb_service().create(caller_id(app), climb)
+    metrics.add_metric(name="ClimbsLogged", unit=MetricUnit.Count, value=1)
+    return created
+
+
+@app.get(
+    "/climbs/stats",
+    tags=TAGS,
+    security=SECURITY,
+    summary="My hardest send, grade pyramid, outcomes, sessions and this week",
+    description=(
+        "`from`/`to` (inclusive, default all time) narrow climbs, hiscore, pyramid, outcomes "
+        "and sessions. A send is outcome send or flash; hiscore is the highest-graded send "
+        "(ties: the earliest); sessions are distinct climb dates. `this_week` ignores the "
+        "period: it is the ISO week (Monday to Sunday) containing today in UTC."
+    ),
+    responses=ERRORS,
+)
+def climb_stats(period: Annotated[StatsQuery, Query()]) -> ClimbStats:
+    _reject_unknown_query(StatsQuery)
+    return climb_service().stats(caller_id(app), period)
+
+
+@app.get(
+    "/climbs/<climbId>",
+    tags=TAGS,
+    security=SECURITY,
+    summary="Get one climb",
+    responses=ERRORS | NOT_FOUND,
+)
+def get_climb(climb_id: ClimbIdPath) -> Climb:
+    return climb_service().get(caller_id(app), climb_id)
+
+
+@app.patch(
+    "/climbs/<climbId>",
+    tags=TAGS,
+    security=SECURITY,
+    summary="Change some fields of a climb",
+    responses=ERRORS | NOT_FOUND,
+    middlewares=[_body_is_one_object],
+)
+def update_climb(climb_id: ClimbIdPath, changes: ClimbChanges) -> Climb:
+    return climb_service().update(caller_id(app), climb_id, changes)
+
+
+@app.delete(
+    "/climbs/<climbId>",
+    status_code=204,
+    tags=TAGS,
+    security=SECURITY,
+    summary="Delete a climb",
+    responses={204: {"description": "Deleted."}} | ERRORS | NOT_FOUND,
+)
+def delete_climb(climb_id: ClimbIdPath) -> Response[None]:
+    climb_service().delete(caller_id(app), climb_id)
+    return Response(status_code=204)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,93 @@
+"""Grades: every accepted spelling lands on the documented V-number; everything else says why."""
+
+from __future__ import annotations
+
+import pytest
+
+from boulderstat.climbs.grades import FONT_TO_V, GradeError, grade_label, parse_grade
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (5, 5),
+        (0, 0),
+        (-1, -1),
+        (17, 17),
+        ("V5", 5),
+        ("v5", 5),
+        (" V5 ", 5),
+        ("V0", 0),
+        ("V17", 17),
+        ("VB", -1),
+        ("vb", -1),
+        ("5", 5),  # bare numbers are V-numbers, as `grade` is in responses and query strings
+        ("-1", -1),
+        ("6C+", 5),
+        ("6c+", 5),
+        ("7a", 6),
+        ("7A+", 7),
+        ("8A", 11),
+        ("9A", 17),
+        ("6A", 3),
+        ("6A+", 3),
+        ("4+", 0),
+        ("5+", 2),
+        ("f4", 0),  # Font 4 needs its prefix: "4" alone is V4
+        ("F5", 1),
+        ("f3", -1),
+        ("font 7A", 6),
+        ("Font6C", 5),
+        ("f6c+", 5),
+    ],
+)
+def test_accepted_grades(given: object, expected: int) -> None:
+    assert parse_grade(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        (18, "outside VB..V17"),
+        (-2, "outside VB..V17"),
+        ("V18", "outside VB..V17"),
+        ("V-2", "outside VB..V17"),
+        ("99", "outside VB..V17"),
+        ("9A+", "not a grade"),
+        ("6D", "not a grade"),
+        ("f6", "not a grade"),  # Font 6 needs a letter
+        ("5.12a", "not a grade"),  # YDS is a rope scale
+        ("", "not a grade"),
+        ("V" * 40, "not a grade"),
+        (True, "must be a number or a label"),
+        (5.0, "must be a number or a label"),
+        (None, "must be a number or a label"),
+        ({"$gt": ""}, "must be a number or a label"),
+        (["V5"], "must be a number or a label"),
+    ],
+)
+def test_rejected_grades_say_why(given: object, reason: str) -> None:
+    with pytest.raises(GradeError, match=reason):
+        parse_grade(given)
+
+
+def test_font_table_is_monotonic_and_covers_the_v_scale() -> None:
+    order = ["3", "4-", "4", "4+", "5", "5+"] + [
+        f"{n}{letter}{plus}" for n in (6, 7, 8) for letter in "ABC" for plus in ("", "+")
+    ]
+    order.append("9A")
+    assert set(order) == set(FONT_TO_V)
+    numbers = [FONT_TO_V[font] for font in order]
+    assert numbers == sorted(numbers)
+    assert set(numbers) == set(range(-1, 18))  # every V grade has a Font equivalent
+
+
+@pytest.mark.parametrize("font", sorted(FONT_TO_V))
+def test_every_font_grade_in_the_table_parses(font: str) -> None:
+    assert parse_grade(f"f{font}") == FONT_TO_V[font]
+
+
+@pytest.mark.parametrize(("grade", "label"), [(-1, "VB"), (0, "V0"), (5, "V5"), (17, "V17")])
+def test_labels_round_trip(grade: int, label: str) -> None:
+    assert grade_label(grade) == label
+    assert parse_grade(label) == grade
