@@ -45,6 +45,9 @@ class Settings:
     cognito_domain: str | None = None
     cognito_client_secret_parameter: str | None = None
     allowed_origins: tuple[str, ...] = ("http://localhost:5173",)
+    # Sign-in sessions: the refresh cookie lives as long as the app client's refresh token.
+    refresh_token_validity_seconds: int = 30 * 24 * 3600
+    cognito_timeout_seconds: float = 5.0
 
     # Uploads
     upload_url_expires_seconds: int = 300
@@ -121,10 +124,11 @@ _INTS = {
     "max_image_pixels",
     "web_video_min_bytes",
     "max_body_bytes",
+    "refresh_token_validity_seconds",
     "page_size_default",
     "page_size_max",
 }
-_FLOATS = {"max_video_seconds", "ffmpeg_timeout_seconds"}
+_FLOATS = {"max_video_seconds", "ffmpeg_timeout_seconds", "cognito_timeout_seconds"}
 _TUPLES = {"cognito_client_ids", "allowed_origins"}
 
 

@@ -21,6 +21,13 @@ logger = Logger(service="local-router")
 MOTO_ACCOUNT_ID = "123456789012"
 
 
+def complete_eventbridge_envelope(event: dict[str, Any]) -> dict[str, Any]:
+    """moto's SQS target template drops `account`, which every real EventBridge event has."""
+    if "detail-type" in event:
+        event.setdefault("account", MOTO_ACCOUNT_ID)
+    return event
+
+
 @dataclass(frozen=True)
 class Route:
     queue_url: str
@@ -70,9 +77,7 @@ class EventRouter:
                 QueueUrl=route.queue_url, ReceiptHandle=message["ReceiptHandle"]
             )
             return
-        if "detail-type" in event:
-            # moto's SQS target template drops `account`, which every real EventBridge event has.
-            event.setdefault("account", MOTO_ACCOUNT_ID)
+        complete_eventbridge_envelope(event)
         try:
             self._invoke(route.function_name, event)
         except Exception:

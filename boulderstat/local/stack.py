@@ -23,9 +23,11 @@ from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
 from boulderstat.local import provision
 from boulderstat.local.functions import invoke
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
+from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
 from boulderstat.local.router import EventRouter, Route
 from boulderstat.local.routes import load_routes
 from boulderstat.local.subscriber import Subscriber
+from boulderstat.local.web import local_pages
 from boulderstat.settings import Settings
 
 LOCAL_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
@@ -68,7 +70,8 @@ class LocalStack:
         self.data_dir = data_dir
         self.stage = stage
         self._ports = (api_port, aws_port or free_port(), mongo_port or free_port())
-        self._extra_routes = extra_routes or {}
+        # Default: the local-only pages, including the hosted-UI stand-in the auth routes use.
+        self._extra_routes = local_pages() if extra_routes is None else extra_routes
         self._overrides = settings_overrides or {}
         # A real MongoDB (e.g. Atlas) instead of the bundled MongoDB-protocol server.
         self._external_mongodb_uri = mongodb_uri
@@ -128,6 +131,11 @@ class LocalStack:
             port=api_port,
         )
         self.api.start()
+        if "cognito_domain" not in self._overrides:
+            # The hosted-UI stand-in is served by the gateway: its URL is known only now.
+            settings = settings.with_overrides(cognito_domain=self.api.url + LOCAL_COGNITO_PREFIX)
+            self.settings = settings
+            self._export(settings)
         if self.data_dir:
             self._write_stack_file()
         return self

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from boulderstat.local.provision import queue_arn
+from boulderstat.local.router import complete_eventbridge_envelope
 
 Event = dict[str, Any]
 
@@ -48,7 +49,7 @@ class Subscriber:
         ).get("Messages", [])
         batch = []
         for message in messages:
-            batch.append(json.loads(message["Body"]))
+            batch.append(complete_eventbridge_envelope(json.loads(message["Body"])))
             self._sqs.delete_message(
                 QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
             )
