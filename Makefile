@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: setup system test demo bench lint format up clean
 
@@ -13,10 +14,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
+# The deploy tooling (Serverless Framework v3 via osls, ffprobe for the Lambda layer).
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 system:
 	@bash scripts/install-system-deps.sh
 
-setup: $(STAMP) system
+setup: system $(STAMP) $(NODE_MODULES)
 
 ## Runs the whole product locally: climbs, uploads, processing, events, report.
 demo: setup
@@ -44,4 +50,4 @@ format:
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules .boulderstat-local .pytest_cache .serverless demo-output
+	rm -rf $(VENV) node_modules build .boulderstat-local .pytest_cache .serverless demo-output

@@ -88,22 +88,34 @@ def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
         logger.exception("database unavailable")
         return error_response(503, "service_unavailable", "The database is unavailable; retry.")
 
-    def _limit_body(app: APIGatewayHttpResolver, next_middleware: Any) -> Response:
+    def _check_body(app: APIGatewayHttpResolver, next_middleware: Any) -> Response:
         body = app.current_event.body or ""
         if len(body.encode()) > max_body_bytes:
             raise PayloadTooLarge(f"Request body exceeds {max_body_bytes} bytes")
+        if body and not isinstance(_json_or_none(app), dict | None):
+            # Powertools validates a JSON array as its first element (a form-data convenience):
+            # `[{...}, {...}]` must not create one item and silently drop the rest.
+            problem = {"type": "model_type", "loc": ("body",), "msg": "must be one JSON object"}
+            raise RequestValidationError([problem])
         return next_middleware(app)
 
-    app.use(middlewares=[_limit_body])
     # Powertools runs request validation before any `app.use` middleware, so an oversized body
-    # would be parsed and answered 422; check the size first (pinned Powertools: private hook).
-    app._request_validation_middleware = _LimitBodyThenValidate(_limit_body)
+    # would be parsed and answered 422; check the body first (pinned Powertools: private hook).
+    app._request_validation_middleware = _LimitBodyThenValidate(_check_body)
 
     @app.not_found
     def _not_found(_: Exception) -> Response:
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route")
 
     return app
+
+
+def _json_or_none(app: APIGatewayHttpResolver) -> Any:
+    """The parsed body, or None when it is not JSON (validation then says what is wrong)."""
+    try:
+        return app.current_event.json_body
+    except ValueError:
+        return None
 
 
 def caller_id(app: APIGatewayHttpResolver) -> str:

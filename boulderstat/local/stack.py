@@ -69,7 +69,9 @@ class LocalStack:
     ) -> None:
         self.data_dir = data_dir
         self.stage = stage
-        self._ports = (api_port, aws_port or free_port(), mongo_port or free_port())
+        # Every port is fixed up front: the API's URL is part of the settings (the hosted-UI
+        # stand-in's domain, the upload page's origin in the bucket's CORS rules).
+        self._ports = (api_port or free_port(), aws_port or free_port(), mongo_port or free_port())
         # Default: the local-only pages, including the hosted-UI stand-in the auth routes use.
         self._extra_routes = local_pages() if extra_routes is None else extra_routes
         self._overrides = settings_overrides or {}
@@ -95,6 +97,9 @@ class LocalStack:
         if not self._external_mongodb_uri:
             self._start_mongo(mongo_port)
         endpoint = f"http://127.0.0.1:{aws_port}"
+        api_url = f"http://127.0.0.1:{api_port}"
+        # The upload page is served by the local API itself, so its origin may upload too.
+        page_origins = (api_url, f"http://localhost:{api_port}")
         settings = Settings(
             stage=self.stage,
             aws_endpoint_url=endpoint,
@@ -103,7 +108,8 @@ class LocalStack:
             mongodb_uri=self._external_mongodb_uri
             or f"mongodb://127.0.0.1:{mongo_port}/?directConnection=true",
             mongodb_database=f"boulderstat_{self.stage}",
-            allowed_origins=LOCAL_ORIGINS,
+            allowed_origins=LOCAL_ORIGINS + page_origins,
+            cognito_domain=api_url + LOCAL_COGNITO_PREFIX,
         )
         settings = self._provision(settings).with_overrides(**self._overrides)
         self.settings = settings
@@ -131,11 +137,6 @@ class LocalStack:
             port=api_port,
         )
         self.api.start()
-        if "cognito_domain" not in self._overrides:
-            # The hosted-UI stand-in is served by the gateway: its URL is known only now.
-            settings = settings.with_overrides(cognito_domain=self.api.url + LOCAL_COGNITO_PREFIX)
-            self.settings = settings
-            self._export(settings)
         if self.data_dir:
             self._write_stack_file()
         return self

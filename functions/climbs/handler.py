@@ -10,9 +10,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -86,15 +84,6 @@ def _reject_unknown_query(model: type[BaseModel]) -> None:
         )
 
 
-def _body_is_one_object(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    """Powertools validates a JSON array body as its first element (a form-data convenience);
-    `[{...}, {...}]` must not log one climb and drop the rest silently."""
-    if not isinstance(app.current_event.json_body, dict):
-        problem = {"type": "model_type", "loc": ("body",), "msg": "must be one JSON object"}
-        raise RequestValidationError([problem])
-    return next_middleware(app)
-
-
 @app.get(
     "/climbs",
     tags=TAGS,
@@ -119,7 +108,6 @@ def list_climbs(filters: Annotated[ClimbQuery, Query()]) -> ClimbPage:
     security=SECURITY,
     summary="Log a climb",
     responses=ERRORS,
-    middlewares=[_body_is_one_object],
 )
 def create_climb(climb: NewClimb) -> Climb:
     created = climb_service().create(caller_id(app), climb)
@@ -162,7 +150,6 @@ def get_climb(climb_id: ClimbIdPath) -> Climb:
     security=SECURITY,
     summary="Change some fields of a climb",
     responses=ERRORS | NOT_FOUND,
-    middlewares=[_body_is_one_object],
 )
 def update_climb(climb_id: ClimbIdPath, changes: ClimbChanges) -> Climb:
     return climb_service().update(caller_id(app), climb_id, changes)

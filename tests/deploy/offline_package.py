@@ -1,0 +1,53 @@
+"""Helpers for the deploy tests: the two scripts they drive, and a view of a packaged stage."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = ("staging", "prod")
+
+
+def _load(script: str) -> ModuleType:
+    path = ROOT / "scripts" / f"{script}.py"
+    spec = importlib.util.spec_from_file_location(script.replace("-", "_"), path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_layers = _load("build-layers")
+package_offline = _load("package-offline")
+
+
+@dataclass(frozen=True)
+class Packaged:
+    stage: str
+    directory: Path
+    template: dict[str, Any]
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return self.template["Resources"]
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
+
+    @property
+    def functions(self) -> dict[str, dict[str, Any]]:
+        return self.of_type("AWS::Lambda::Function")
+
+    def function(self, name: str) -> dict[str, Any]:
+        """A function by its key in serverless.yml (on_object_created, thumbnail, ...)."""
+        wanted = f"boulderstat-{self.stage}-{name}"
+        found = [f for f in self.functions.values() if f["Properties"]["FunctionName"] == wanted]
+        assert len(found) == 1, f"no function {wanted}"
+        return found[0]
+
+    def logical_id(self, resource: dict[str, Any]) -> str:
+        return next(k for k, v in self.resources.items() if v is resource)
