@@ -1,0 +1,22 @@
+"""Pure media work for the pipeline: photo and video renditions, probes and placeholders.
+
+No AWS and no database here: functions take a local file and an output folder, and either
+return a description of the files they wrote or raise UnprocessableMedia (the upload's fault,
+permanent). Anything else that escapes is a bug or an outage, and worth a retry.
+"""
+
+from boulderstat.imaging.errors import UnprocessableMedia
+from boulderstat.imaging.outputs import PhotoOutput, RenditionFile, VideoOutput, VideoProbe
+from boulderstat.imaging.photo import process_photo
+from boulderstat.imaging.video import probe_video, process_video
+
+__all__ = [
+    "PhotoOutput",
+    "RenditionFile",
+    "UnprocessableMedia",
+    "VideoOutput",
+    "VideoProbe",
+    "probe_video",
+    "process_photo",
+    "process_video",
+]

@@ -1,0 +1,256 @@
+"""Processing: turn an uploaded original into what the app shows, and tell consumers.
+
+Triggered by `Media Uploaded` (never by S3), so renditions written under `derived/` can never
+re-trigger the pipeline. Order of side effects, so a crash anywhere leaves a state a retry
+completes and a redelivery does no duplicate work:
+
+1. claim the exact object version (uploaded/processing -> processing; ready or failed: skip);
+2. stream the original to a temporary folder and render (imaging: Pillow / ffmpeg);
+3. upload renditions under `derived/{user}/{media}/{etag}/` (deterministic keys: a re-run
+   overwrites the same objects, an immutable Cache-Control is truthful per version);
+4. processing -> ready (or -> failed with the reason the climber sees);
+5. publish `Media Processed` / `Media Processing Failed`, then set the outbox flag.
+A redelivery of an already-processed version only re-publishes an event whose flag is unset.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from aws_lambda_powertools import Logger
+
+from boulderstat.events.catalog import MediaProcessed, MediaProcessingFailed, MediaUploaded
+from boulderstat.events.publisher import EventPublisher
+from boulderstat.imaging import (
+    PhotoOutput,
+    RenditionFile,
+    UnprocessableMedia,
+    VideoOutput,
+    process_photo,
+    process_video,
+)
+from boulderstat.media.keys import derived_prefix
+from boulderstat.media.models import MediaDocument, MediaMetadata, Rendition
+from boulderstat.media.repository import MediaRepository
+from boulderstat.media.status import MediaStatus
+from boulderstat.media.storage import MediaStorage
+from boulderstat.settings import Settings
+
+logger = Logger(child=True)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+MAX_ATTEMPTS = 3  # claims of one version before we call it a permanent failure
+
+
+class ProcessingOutcome(StrEnum):
+    PROCESSED = "processed"  # renditions written, ready, Media Processed published
+    FAILED = "failed"  # the original cannot be processed: failed + failure event
+    REPUBLISHED = "republished"  # already done; only a missing event went out
+    SKIPPED = "skipped"  # nothing to do: done already, superseded or deleted
+
+
+@dataclass(frozen=True)
+class Rendered:
+    renditions: list[RenditionFile]
+    metadata: MediaMetadata
+    placeholder: str | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MediaProcessor:
+    def __init__(
+        self,
+        repository: MediaRepository,
+        storage: MediaStorage,
+        publisher: EventPublisher,
+        settings: Settings,
+    ) -> None:
+        self._repository = repository
+        self._storage = storage
+        self._publisher = publisher
+        self._settings = settings
+
+    def process(self, uploaded: MediaUploaded) -> ProcessingOutcome:
+        document = self._repository.get(uploaded.user_id, uploaded.media_id)
+        if document is None or document.etag != uploaded.etag:
+            logger.info("nothing to process: deleted or superseded", media_id=uploaded.media_id)
+            return ProcessingOutcome.SKIPPED
+        if document.status in (MediaStatus.READY, MediaStatus.FAILED):
+            return self._complete(document)
+
+        claimed = self._repository.claim_processing(
+            uploaded.user_id, uploaded.media_id, uploaded.etag
+        )
+        if claimed is None:
+            return ProcessingOutcome.SKIPPED
+        if claimed.processing_attempts > MAX_ATTEMPTS:
+            return self._fail(
+                claimed, "We could not process this file after several attempts. Upload it again."
+            )
+
+        with tempfile.TemporaryDirectory(prefix="boulderstat-") as workdir:
+            original = Path(workdir) / f"original.{claimed.key.rsplit('.', 1)[-1]}"
+            if not self._storage.download(claimed.key, etag=uploaded.etag, destination=original):
+                logger.info("original replaced or removed meanwhile", media_id=claimed.media_id)
+                return ProcessingOutcome.SKIPPED
+            try:
+                rendered = self._render(claimed, original, Path(workdir) / "out")
+            except UnprocessableMedia as error:
+                return self._fail(claimed, str(error))
+            prefix = f"{derived_prefix(claimed.user_id, claimed.media_id)}{uploaded.etag}/"
+            renditions = []
+            for file in rendered.renditions:
+                key = prefix + file.path.name
+                self._storage.put_file(
+                    key, file.path, content_type=file.content_type, cache_control=IMMUTABLE
+                )
+                renditions.append(
+                    Rendition(
+                        name=file.name,
+                        key=key,
+                        width=file.width,
+                        height=file.height,
+                        bytes=file.bytes,
+                        format=file.format,
+                    )
+                )
+        ready = self._repository.mark_ready(
+            claimed.user_id,
+            claimed.media_id,
+            uploaded.etag,
+            renditions=renditions,
+            metadata=rendered.metadata,
+            placeholder=rendered.placeholder,
+        )
+        if ready is None:  # deleted, failed or re-uploaded while we worked
+            return ProcessingOutcome.SKIPPED
+        self._publish_processed(ready)
+        return ProcessingOutcome.PROCESSED
+
+    # -- rendering ---------------------------------------------------------------------------
+    def _render(self, document: MediaDocument, original: Path, out_dir: Path) -> Rendered:
+        out_dir.mkdir()
+        settings = self._settings
+        if document.kind == "photo":
+            photo = process_photo(
+                original,
+                out_dir,
+                widths=settings.rendition_widths,
+                max_pixels=settings.max_image_pixels,
+            )
+            return self._photo(photo)
+        video = process_video(
+            original,
+            out_dir,
+            widths=settings.rendition_widths,
+            max_seconds=settings.max_video_seconds,
+            web_min_bytes=settings.web_video_min_bytes,
+            timeout=settings.ffmpeg_timeout_seconds,
+            max_pixels=settings.max_image_pixels,
+        )
+        return self._video(video)
+
+    @staticmethod
+    def _photo(photo: PhotoOutput) -> Rendered:
+        metadata = MediaMetadata(
+            width=photo.width, height=photo.height, animated=photo.animated, format=photo.format
+        )
+        return Rendered(list(photo.renditions), metadata, photo.placeholder)
+
+    @staticmethod
+    def _video(video: VideoOutput) -> Rendered:
+        probe = video.probe
+        metadata = MediaMetadata(
+            width=probe.width,
+            height=probe.height,
+            duration_seconds=round(probe.duration, 3),
+            codec=probe.codec,
+            fps=round(probe.fps, 3),
+            has_audio=probe.has_audio,
+            rotation=probe.rotation,
+            container=probe.container,
+            poster_at=round(video.poster_at, 3),
+        )
+        renditions = list(video.poster.renditions)
+        if video.web is not None:
+            renditions.append(video.web)
+        return Rendered(renditions, metadata, video.placeholder)
+
+    # -- outcomes ----------------------------------------------------------------------------
+    def _fail(self, document: MediaDocument, reason: str) -> ProcessingOutcome:
+        logger.warning(
+            "media cannot be processed",
+            media_id=document.media_id,
+            user_id=document.user_id,
+            reason=reason,
+        )
+        failed = self._repository.mark_failed(
+            document.user_id, document.media_id, document.etag or "", reason=reason
+        )
+        if failed is None:
+            return ProcessingOutcome.SKIPPED
+        self._publish_failed(failed)
+        return ProcessingOutcome.FAILED
+
+    def _complete(self, document: MediaDocument) -> ProcessingOutcome:
+        """A finished version: re-publish only an event that did not go out."""
+        if document.status == MediaStatus.READY and not document.processed_event_published:
+            self._publish_processed(document)
+            return ProcessingOutcome.REPUBLISHED
+        failure = document.failure
+        if (
+            document.status == MediaStatus.FAILED
+            and failure is not None
+            and failure.phase == "processing"
+            and not document.failed_event_published
+        ):
+            self._publish_failed(document)
+            return ProcessingOutcome.REPUBLISHED
+        return ProcessingOutcome.SKIPPED
+
+    def _publish_processed(self, document: MediaDocument) -> None:
+        assert document.metadata is not None and document.etag is not None
+        self._publisher.publish(
+            MediaProcessed(
+                user_id=document.user_id,
+                occurred_at=document.processed_at or _now(),
+                media_id=document.media_id,
+                climb_id=document.climb_id,
+                kind=document.kind,
+                key=document.key,
+                etag=document.etag,
+                width=document.metadata.width,
+                height=document.metadata.height,
+                duration_seconds=document.metadata.duration_seconds,
+                animated=document.metadata.animated,
+                renditions=[r.summary() for r in document.renditions],
+                placeholder=document.placeholder,
+            )
+        )
+        self._repository.mark_event_published(
+            document.user_id, document.media_id, document.etag, "processed"
+        )
+
+    def _publish_failed(self, document: MediaDocument) -> None:
+        assert document.failure is not None and document.etag is not None
+        self._publisher.publish(
+            MediaProcessingFailed(
+                user_id=document.user_id,
+                occurred_at=document.failure.failed_at,
+                media_id=document.media_id,
+                climb_id=document.climb_id,
+                phase="processing",
+                reason=document.failure.reason,
+                key=document.key,
+            )
+        )
+        self._repository.mark_event_published(
+            document.user_id, document.media_id, document.etag, "failed"
+        )

@@ -1,0 +1,269 @@
+"""The `media` collection: every query filters on `user_id`, every transition is guarded.
+
+Each status change is one `find_one_and_update` whose filter states what the change requires:
+for ingest, the exact document revision the caller judged (the version order is decided by
+`MediaDocument.is_newer_than_recorded`); for processing, the status it moves from and the ETag of
+the object version. Duplicate, concurrent or late deliveries therefore never move a document
+backwards. A method returns the document after the change, or None when the guard did not match
+(already done, superseded, changed meanwhile, deleted, or someone else's).
+
+Abandoned uploads: a TTL index on `pending_expires_at`. The field is set only while the document is
+`pending` and is removed by the ingest transitions, so only grants that never received a file
+expire (after `pending_upload_ttl_seconds`, far longer than the grant's own expiry). A TTL index
+costs nothing to run and needs no scheduler; MongoDB's TTL monitor runs about once a minute.
+The local nx-27017 server accepts the index; it is unverified whether it ever expires documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from boulderstat.media.models import (
+    Failure,
+    MediaDocument,
+    MediaMetadata,
+    ObjectVersion,
+    Rendition,
+)
+from boulderstat.media.status import FailurePhase, MediaStatus
+
+COLLECTION = "media"
+PublishedEvent = Literal["uploaded", "processed", "failed"]
+
+# What a new object version clears: everything learned about the previous version.
+_VERSION_RESET: dict[str, Any] = {
+    "processing_started_at": None,
+    "processing_attempts": 0,
+    "renditions": [],
+    "metadata": None,
+    "placeholder": None,
+    "processed_at": None,
+    "failure": None,
+    "uploaded_event_published": False,
+    "processed_event_published": False,
+    "failed_event_published": False,
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MediaRepository:
+    def __init__(self, db: Database, *, clock: Any = _now) -> None:
+        self._media: Collection = db[COLLECTION]
+        self._clock = clock
+
+    def ensure_indexes(self) -> None:
+        """Idempotent: safe to call on every cold start."""
+        self._media.create_index(
+            "pending_expires_at", expireAfterSeconds=0, name="pending_upload_ttl"
+        )
+        # Newest first per user (ids sort by creation time), optionally per climb.
+        self._media.create_index([("user_id", ASCENDING), ("media_id", DESCENDING)])
+        self._media.create_index(
+            [("user_id", ASCENDING), ("climb_id", ASCENDING), ("media_id", DESCENDING)]
+        )
+
+    # -- reads and writes the API needs -----------------------------------------------------
+    def create_pending(self, document: MediaDocument) -> None:
+        if document.status != MediaStatus.PENDING:
+            raise ValueError("new media documents start pending")
+        self._media.insert_one(document.to_mongo())
+
+    def get(self, user_id: str, media_id: str) -> MediaDocument | None:
+        found = self._media.find_one({"_id": media_id, "user_id": user_id})
+        return MediaDocument.from_mongo(found) if found else None
+
+    def list_recent(
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        climb_id: str | None = None,
+        before_media_id: str | None = None,
+    ) -> list[MediaDocument]:
+        """The caller's media, newest first, strictly older than `before_media_id` (a cursor)."""
+        query: dict[str, Any] = {"user_id": user_id}
+        if climb_id is not None:
+            query["climb_id"] = climb_id
+        if before_media_id is not None:
+            query["media_id"] = {"$lt": before_media_id}
+        cursor = self._media.find(query).sort("media_id", DESCENDING).limit(limit)
+        return [MediaDocument.from_mongo(d) for d in cursor]
+
+    def delete(self, user_id: str, media_id: str) -> bool:
+        return self._media.delete_one({"_id": media_id, "user_id": user_id}).deleted_count == 1
+
+    # -- ingest (on_object_created) ---------------------------------------------------------
+    def record_upload(
+        self, seen: MediaDocument, version: ObjectVersion, *, size: int, format: str
+    ) -> MediaDocument | None:
+        """pending (or an older version) -> uploaded, recording the version that arrived.
+
+        `seen` is the document as the caller read it; the update applies only if nothing changed
+        since (its `revision`) and `version` is newer than what `seen` recorded. None otherwise:
+        re-read and decide again.
+        """
+        if not seen.is_newer_than_recorded(version):
+            return None
+        now = self._clock()
+        return self._transition(
+            self._unchanged_since(seen),
+            {
+                **_VERSION_RESET,
+                "status": MediaStatus.UPLOADED.value,
+                "etag": version.etag,
+                "sequencer": version.sequencer,
+                "size": size,
+                "format": format,
+                "uploaded_at": now,
+                "updated_at": now,
+            },
+        )
+
+    def record_rejection(
+        self, seen: MediaDocument, version: ObjectVersion, *, size: int, reason: str
+    ) -> MediaDocument | None:
+        """pending (or an older version) -> failed at ingest; same guard as `record_upload`."""
+        if not seen.is_newer_than_recorded(version):
+            return None
+        now = self._clock()
+        return self._transition(
+            self._unchanged_since(seen),
+            {
+                **_VERSION_RESET,
+                "status": MediaStatus.FAILED.value,
+                "etag": version.etag,
+                "sequencer": version.sequencer,
+                "size": size,
+                "format": None,
+                "uploaded_at": None,
+                "failure": _failure("ingest", reason, now),
+                "updated_at": now,
+            },
+        )
+
+    # -- processing (thumbnail) -------------------------------------------------------------
+    def claim_processing(self, user_id: str, media_id: str, etag: str) -> MediaDocument | None:
+        """uploaded -> processing for exactly that version; None if there is nothing to do.
+
+        A document already `processing` the same version is claimed again (a retried or
+        duplicate delivery after a crash): renditions are deterministic, so redoing them is
+        harmless. `processing_attempts` counts claims so a caller can give up after a few.
+        """
+        now = self._clock()
+        return self._transition(
+            {
+                "_id": media_id,
+                "user_id": user_id,
+                "etag": _etag(etag),
+                "status": {"$in": [MediaStatus.UPLOADED.value, MediaStatus.PROCESSING.value]},
+            },
+            {
+                "status": MediaStatus.PROCESSING.value,
+                "processing_started_at": now,
+                "updated_at": now,
+            },
+            increment={"processing_attempts": 1},
+        )
+
+    def mark_ready(
+        self,
+        user_id: str,
+        media_id: str,
+        etag: str,
+        *,
+        renditions: Sequence[Rendition],
+        metadata: MediaMetadata,
+        placeholder: str | None,
+    ) -> MediaDocument | None:
+        """processing -> ready for exactly that version."""
+        now = self._clock()
+        return self._transition(
+            {
+                "_id": media_id,
+                "user_id": user_id,
+                "etag": _etag(etag),
+                "status": MediaStatus.PROCESSING.value,
+            },
+            {
+                "status": MediaStatus.READY.value,
+                "renditions": [r.model_dump() for r in renditions],
+                "metadata": metadata.model_dump(),
+                "placeholder": placeholder,
+                "processed_at": now,
+                "updated_at": now,
+            },
+        )
+
+    def mark_failed(
+        self,
+        user_id: str,
+        media_id: str,
+        etag: str,
+        *,
+        reason: str,
+        phase: FailurePhase = "processing",
+    ) -> MediaDocument | None:
+        """uploaded/processing -> failed for exactly that version; a ready document stays ready."""
+        now = self._clock()
+        return self._transition(
+            {
+                "_id": media_id,
+                "user_id": user_id,
+                "etag": _etag(etag),
+                "status": {"$in": [MediaStatus.UPLOADED.value, MediaStatus.PROCESSING.value]},
+            },
+            {
+                "status": MediaStatus.FAILED.value,
+                "failure": _failure(phase, reason, now),
+                "updated_at": now,
+            },
+        )
+
+    def mark_event_published(
+        self, user_id: str, media_id: str, etag: str, event: PublishedEvent
+    ) -> bool:
+        """Records that the event for that version went out (the outbox flag)."""
+        result = self._media.update_one(
+            {"_id": media_id, "user_id": user_id, "etag": _etag(etag)},
+            {"$set": {f"{event}_event_published": True}},
+        )
+        return result.matched_count == 1
+
+    # -- internals --------------------------------------------------------------------------
+    @staticmethod
+    def _unchanged_since(seen: MediaDocument) -> dict[str, Any]:
+        # Compare-and-set on the revision instead of an `$or` over versions: nx-27017 (0.8.1)
+        # ignores the rest of an update's filter when an `$or` holds an operator clause.
+        return {"_id": seen.media_id, "user_id": seen.user_id, "revision": seen.revision}
+
+    def _transition(
+        self,
+        guard: dict[str, Any],
+        changes: dict[str, Any],
+        *,
+        increment: dict[str, int] | None = None,
+    ) -> MediaDocument | None:
+        update: dict[str, Any] = {
+            "$set": changes,
+            "$unset": {"pending_expires_at": ""},
+            "$inc": {"revision": 1, **(increment or {})},
+        }
+        found = self._media.find_one_and_update(guard, update, return_document=ReturnDocument.AFTER)
+        return MediaDocument.from_mongo(found) if found else None
+
+
+def _etag(etag: str) -> str:
+    return etag.strip().strip('"')
+
+
+def _failure(phase: FailurePhase, reason: str, now: datetime) -> dict[str, Any]:
+    return Failure(phase=phase, reason=reason, failed_at=now).model_dump()

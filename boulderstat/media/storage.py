@@ -1,0 +1,141 @@
+"""The media bucket, as the media domain needs it: grants, checks of what arrived, removal.
+
+The bucket stays private: climbers write only through presigned POSTs pinned to one key, and
+read only through `delivery.MediaLinks`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+_MAX_LIST_PAGES = 20  # 20,000 objects: far more than one media item ever has
+_DELETE_BATCH = 1000  # DeleteObjects limit
+_DOWNLOAD_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    etag: str
+    content_type: str | None
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+
+
+def _status(error: ClientError) -> int:
+    return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+class MediaStorage:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+
+    def presigned_post(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> PresignedPost:
+        """A POST grant pinned to one key, one Content-Type and 1..max_bytes bytes."""
+        post = self._s3.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_bytes],
+            ],
+            ExpiresIn=expires_in,
+        )
+        return PresignedPost(url=post["url"], fields=dict(post["fields"]))
+
+    def presigned_get(self, key: str, *, expires_in: int) -> str:
+        return str(
+            self._s3.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+            )
+        )
+
+    def download(self, key: str, *, etag: str, destination: Path) -> bool:
+        """Streams exactly that version to disk (never whole into memory); False if it is gone."""
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=key, IfMatch=f'"{etag}"')
+        except ClientError as error:
+            if _status(error) in (404, 412):
+                return False
+            raise
+        with response["Body"] as body, destination.open("wb") as out:
+            shutil.copyfileobj(body, out, length=_DOWNLOAD_CHUNK)
+        return True
+
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
+        self._s3.upload_file(
+            str(path),
+            self.bucket,
+            key,
+            ExtraArgs={"ContentType": content_type, "CacheControl": cache_control},
+        )
+
+    def head(self, key: str) -> StoredObject | None:
+        """The object now at `key`, or None when there is none."""
+        try:
+            response = self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if _status(error) == 404:
+                return None
+            raise
+        return StoredObject(
+            key=key,
+            size=int(response["ContentLength"]),
+            etag=str(response["ETag"]).strip('"'),
+            content_type=response.get("ContentType"),
+        )
+
+    def read_prefix(self, key: str, *, etag: str, length: int) -> bytes | None:
+        """The first `length` bytes of exactly that version; None if it was replaced or removed."""
+        try:
+            response = self._s3.get_object(
+                Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}", IfMatch=f'"{etag}"'
+            )
+        except ClientError as error:
+            if _status(error) in (404, 412):
+                return None
+            raise
+        with response["Body"] as body:
+            return bytes(body.read(length))
+
+    def delete_if_current(self, key: str, *, etag: str) -> bool:
+        """Removes the object only while it is still that version (a newer upload stays)."""
+        current = self.head(key)
+        if current is None or current.etag != etag:
+            return False
+        self._s3.delete_object(Bucket=self.bucket, Key=key)
+        return True
+
+    def remove(self, *, keys: list[str], prefix: str) -> int:
+        """Removes `keys` (those present) and everything under `prefix`; returns the count."""
+        found = [key for key in keys if self.head(key) is not None]
+        paginator = self._s3.get_paginator("list_objects_v2")
+        pages = paginator.paginate(
+            Bucket=self.bucket, Prefix=prefix, PaginationConfig={"MaxItems": 1000 * _MAX_LIST_PAGES}
+        )
+        for page in pages:
+            found.extend(item["Key"] for item in page.get("Contents", []))
+        for start in range(0, len(found), _DELETE_BATCH):
+            batch = found[start : start + _DELETE_BATCH]
+            response = self._s3.delete_objects(
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
+            )
+            if response.get("Errors"):
+                failed = [e.get("Key") for e in response["Errors"]]
+                raise RuntimeError(f"S3 refused to delete {len(failed)} object(s): {failed[:5]}")
+        return len(found)

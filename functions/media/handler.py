@@ -1,0 +1,76 @@
+"""GET /media, GET /media/{mediaId}, DELETE /media/{mediaId}: the caller's own media only."""
+
+# No `from __future__ import annotations`: the resolver reads route annotations (Body, Query)
+# from the function it calls, which `tracer.capture_method` wraps, so string annotations would
+# be resolved in the tracer's module and the body would be taken for a query parameter.
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.mongo import mongo_database
+from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.http_api import caller_id, create_http_app
+from boulderstat.media.api_models import CLIMB_ID_PATTERN, MediaPage, MediaView
+from boulderstat.media.delivery import MediaLinks
+from boulderstat.media.library import MediaLibrary
+from boulderstat.media.repository import MediaRepository
+from boulderstat.media.storage import MediaStorage
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+_settings = get_settings()
+app = create_http_app(max_body_bytes=_settings.max_body_bytes)
+
+
+@cache
+def library() -> MediaLibrary:
+    settings = get_settings()
+    storage = MediaStorage(aws_client("s3", settings), settings.media_bucket)
+    links = MediaLinks(
+        storage,
+        expires_in=settings.media_url_expires_seconds,
+        cdn_base_url=settings.media_cdn_base_url,
+    )
+    publisher = EventBridgePublisher(aws_client("events", settings), settings.event_bus_name)
+    return MediaLibrary(MediaRepository(mongo_database(settings)), storage, links, publisher)
+
+
+@app.get("/media")
+@tracer.capture_method
+def list_media(
+    limit: Annotated[int, Query(ge=1, le=_settings.page_size_max)] = _settings.page_size_default,
+    climb_id: Annotated[str | None, Query(pattern=CLIMB_ID_PATTERN)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> MediaPage:
+    return library().list(caller_id(app), limit=limit, climb_id=climb_id, cursor=cursor)
+
+
+@app.get("/media/<media_id>")
+@tracer.capture_method
+def get_media(media_id: str) -> MediaView:
+    return library().get(caller_id(app), media_id)
+
+
+@app.delete("/media/<media_id>")
+@tracer.capture_method
+def delete_media(media_id: str) -> Response[None]:
+    user_id = caller_id(app)
+    removed = library().delete(user_id, media_id)
+    metrics.add_metric(name="MediaDeleted", unit=MetricUnit.Count, value=1)
+    logger.info("media deleted", media_id=media_id, user_id=user_id, objects_removed=removed)
+    return Response(status_code=204)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,53 @@
+"""`Media Uploaded` on the stage bus (EventBridge rule) -> renditions, `ready`, `Media Processed`.
+
+Permanent problems with the file end as `failed` + `Media Processing Failed`; anything else
+(S3, MongoDB, EventBridge unavailable) raises, so Lambda's bounded retries and the on-failure
+destination take over.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import envelopes, parse
+
+from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.mongo import mongo_database
+from boulderstat.events.catalog import MediaUploaded
+from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.media.processing import MediaProcessor
+from boulderstat.media.repository import MediaRepository
+from boulderstat.media.storage import MediaStorage
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@cache
+def processor() -> MediaProcessor:
+    settings = get_settings()
+    return MediaProcessor(
+        MediaRepository(mongo_database(settings)),
+        MediaStorage(aws_client("s3", settings), settings.media_bucket),
+        EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
+        settings,
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+    uploaded: MediaUploaded = parse(
+        event, model=MediaUploaded, envelope=envelopes.EventBridgeEnvelope
+    )
+    logger.append_keys(media_id=uploaded.media_id, user_id=uploaded.user_id)
+    outcome = processor().process(uploaded)
+    metrics.add_metric(name=f"Media{outcome.value.title()}", unit=MetricUnit.Count, value=1)
+    logger.info("media processing finished", outcome=outcome.value, kind=uploaded.kind)
+    return {"media_id": uploaded.media_id, "outcome": outcome.value}

@@ -1,0 +1,59 @@
+"""POST /media/uploads: grants one presigned POST for one file into the caller's upload prefix."""
+
+# No `from __future__ import annotations`: the resolver reads route annotations (Body, Query)
+# from the function it calls, which `tracer.capture_method` wraps, so string annotations would
+# be resolved in the tracer's module and the body would be taken for a query parameter.
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.mongo import mongo_database
+from boulderstat.http_api import caller_id, create_http_app
+from boulderstat.media.api_models import UploadGrant, UploadRequest
+from boulderstat.media.climb_ownership import MongoClimbOwnership
+from boulderstat.media.repository import MediaRepository
+from boulderstat.media.storage import MediaStorage
+from boulderstat.media.uploads import UploadService
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+
+
+@cache
+def uploads() -> UploadService:
+    settings = get_settings()
+    db = mongo_database(settings)
+    repository = MediaRepository(db)
+    repository.ensure_indexes()
+    storage = MediaStorage(aws_client("s3", settings), settings.media_bucket)
+    return UploadService(repository, storage, MongoClimbOwnership(db), settings)
+
+
+@app.post("/media/uploads")
+@tracer.capture_method
+def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
+    user_id = caller_id(app)
+    grant = uploads().create_upload(user_id, request)
+    metrics.add_metric(name="UploadGranted", unit=MetricUnit.Count, value=1)
+    logger.info("upload granted", media_id=grant.media_id, user_id=user_id, kind=grant.kind)
+    return Response(
+        status_code=201,
+        content_type=content_types.APPLICATION_JSON,
+        body=grant.model_dump(mode="json"),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
