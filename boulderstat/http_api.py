@@ -25,6 +25,9 @@ from boulderstat.errors import DomainError, PayloadTooLarge, Unauthorized
 
 logger = Logger()
 
+# The API Gateway JWT authorizer, as the OpenAPI document names it on every non-public route.
+COGNITO_SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
+
 
 class ErrorProblem(BaseModel):
     location: str = Field(description="Where the problem is, e.g. body.grade or query.limit.")

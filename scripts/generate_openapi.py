@@ -23,7 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "docs" / "openapi.json"
 REGENERATE = ".venv/bin/python scripts/generate_openapi.py"
 
-HTTP_APPS: tuple[str, ...] = ("functions.climbs.handler",)
+HTTP_APPS: tuple[str, ...] = (
+    "functions.climbs.handler",
+    "functions.upload_url.handler",
+    "functions.media.handler",
+    "functions.auth.handler",
+)
 
 TITLE = "BoulderStat API"
 DESCRIPTION = (

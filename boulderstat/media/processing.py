@@ -130,6 +130,9 @@ class MediaProcessor:
             placeholder=rendered.placeholder,
         )
         if ready is None:  # deleted, failed or re-uploaded while we worked
+            if self._repository.get(claimed.user_id, claimed.media_id) is None:
+                # Deleted meanwhile: the delete already cleaned up, so remove what we just wrote.
+                self._storage.remove(keys=[], prefix=prefix)
             return ProcessingOutcome.SKIPPED
         self._publish_processed(ready)
         return ProcessingOutcome.PROCESSED

@@ -33,7 +33,7 @@ from boulderstat.climbs.service import ClimbService
 from boulderstat.climbs.stats import ClimbStats
 from boulderstat.errors import InvalidRequest
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.http_api import ApiError, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, ApiError, caller_id, create_http_app
 from boulderstat.settings import get_settings
 
 logger = Logger()
@@ -42,7 +42,7 @@ metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 
 TAGS = ["climbs"]
-SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
+SECURITY = COGNITO_SECURITY
 ClimbIdPath = Annotated[
     str, Path(alias="climbId", pattern=CLIMB_ID_PATTERN, description="The climb's id.")
 ]

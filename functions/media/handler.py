@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.http_api import caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
 from boulderstat.media.api_models import CLIMB_ID_PATTERN, MediaPage, MediaView
 from boulderstat.media.delivery import MediaLinks
 from boulderstat.media.library import MediaLibrary
@@ -43,7 +43,7 @@ def library() -> MediaLibrary:
     return MediaLibrary(MediaRepository(mongo_database(settings)), storage, links, publisher)
 
 
-@app.get("/media")
+@app.get("/media", security=COGNITO_SECURITY)
 @tracer.capture_method
 def list_media(
     limit: Annotated[int, Query(ge=1, le=_settings.page_size_max)] = _settings.page_size_default,
@@ -53,15 +53,19 @@ def list_media(
     return library().list(caller_id(app), limit=limit, climb_id=climb_id, cursor=cursor)
 
 
-@app.get("/media/<media_id>")
+# The path parameter is named as in serverless.yml (`{mediaId}`), which API Gateway routes on.
+MediaIdPath = Annotated[str, Path(alias="mediaId", min_length=1, max_length=64)]
+
+
+@app.get("/media/<mediaId>", security=COGNITO_SECURITY)
 @tracer.capture_method
-def get_media(media_id: str) -> MediaView:
+def get_media(media_id: MediaIdPath) -> MediaView:
     return library().get(caller_id(app), media_id)
 
 
-@app.delete("/media/<media_id>")
+@app.delete("/media/<mediaId>", security=COGNITO_SECURITY)
 @tracer.capture_method
-def delete_media(media_id: str) -> Response[None]:
+def delete_media(media_id: MediaIdPath) -> Response[None]:
     user_id = caller_id(app)
     removed = library().delete(user_id, media_id)
     metrics.add_metric(name="MediaDeleted", unit=MetricUnit.Count, value=1)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.mongo import mongo_database
-from boulderstat.http_api import caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
 from boulderstat.media.api_models import UploadGrant, UploadRequest
 from boulderstat.media.climb_ownership import MongoClimbOwnership
 from boulderstat.media.repository import MediaRepository
@@ -38,7 +38,7 @@ def uploads() -> UploadService:
     return UploadService(repository, storage, MongoClimbOwnership(db), settings)
 
 
-@app.post("/media/uploads")
+@app.post("/media/uploads", security=COGNITO_SECURITY)
 @tracer.capture_method
 def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     user_id = caller_id(app)

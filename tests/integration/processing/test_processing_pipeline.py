@@ -20,11 +20,14 @@ from PIL import Image
 from pymongo.database import Database
 
 from boulderstat.adapters.mongo import mongo_database
+from boulderstat.events.catalog import MediaUploaded
+from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.local.functions import invoke
 from boulderstat.local.stack import LocalStack
 from boulderstat.local.subscriber import Subscriber
-from boulderstat.media.processing import IMMUTABLE, MAX_ATTEMPTS
+from boulderstat.media.processing import IMMUTABLE, MAX_ATTEMPTS, MediaProcessor
 from boulderstat.media.repository import MediaRepository
+from boulderstat.media.storage import MediaStorage
 from tests import media_factory
 
 Event = dict[str, Any]
@@ -276,3 +279,44 @@ def _key(pipeline: Pipeline, media_id: str, name: str) -> str:
     assert pipeline.stack.settings is not None
     doc = mongo_database(pipeline.stack.settings).media.find_one({"_id": media_id})
     return str(next(r["key"] for r in doc["renditions"] if r["name"] == name))
+
+
+class DeletedWhileProcessing(MediaRepository):
+    """The climber deletes the media item right after processing claimed it (a real race)."""
+
+    def claim_processing(self, user_id: str, media_id: str, etag: str) -> Any:
+        claimed = super().claim_processing(user_id, media_id, etag)
+        self.delete(user_id, media_id)
+        return claimed
+
+
+def test_renditions_of_media_deleted_mid_processing_are_removed(
+    pipeline: Pipeline, db: Database, tmp_path: Path
+) -> None:
+
+    settings = pipeline.stack.settings
+    assert settings is not None
+    media_id = pipeline.upload(media_factory.oriented_photo(tmp_path / "p.jpg", 1), "image/jpeg")
+    pipeline.finished(media_id)
+    uploaded = pipeline.uploaded_event(media_id)
+    db.media.update_one({"_id": media_id}, {"$set": {"status": "uploaded"}})
+    pipeline.s3.delete_objects(
+        Bucket=pipeline.bucket,
+        Delete={
+            "Objects": [
+                {"Key": r["key"]} for r in db.media.find_one({"_id": media_id})["renditions"]
+            ]
+        },
+    )
+    processor = MediaProcessor(
+        DeletedWhileProcessing(db),
+        MediaStorage(pipeline.s3, pipeline.bucket),
+        EventBridgePublisher(pipeline.stack.client("events"), settings.event_bus_name),
+        settings,
+    )
+    outcome = processor.process(MediaUploaded.model_validate(uploaded["detail"]))
+
+    assert outcome == "skipped"
+    prefix = f"derived/{pipeline.climber.sub}/{media_id}/"
+    listed = pipeline.s3.list_objects_v2(Bucket=pipeline.bucket, Prefix=prefix)
+    assert listed.get("KeyCount", 0) == 0
