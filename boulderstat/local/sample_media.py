@@ -39,86 +39,45 @@ def transparent_png(path: Path) -> Path:
     return path
 
 
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True, timeout=120)
+
+
+def _clip(size: str, seconds: float, tone_hz: int) -> list[str]:
+    """A test pattern with a sine tone: what a phone would have filmed, minus the climber."""
+    return [
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate=30:duration={seconds}",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency={tone_hz}:duration={seconds}",
+        "-shortest",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+    ]
+
+
 def phone_video(path: Path, *, seconds: float = 3.0) -> Path:
     """A portrait phone clip: landscape frames with rotation metadata, H.264 + AAC.
 
     ffmpeg 5.1 drops `rotate` when encoding, so the rotation is added in a stream-copy remux.
     """
     encoded = path.with_suffix(".encoded.mp4")
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=1280x720:rate=30:duration={seconds}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-g",
-            "30",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(encoded),
-        ],
-        check=True,
-        timeout=120,
-    )
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(encoded), "-c", "copy"]
-        + ["-metadata:s:v:0", "rotate=90", "-movflags", "+faststart", str(path)],
-        check=True,
-        timeout=60,
-    )
+    h264 = ["-c:v", "libx264", "-preset", "veryfast", "-g", "30"]
+    _ffmpeg(*_clip("1280x720", seconds, 440), *h264, str(encoded))
+    rotate = ["-c", "copy", "-metadata:s:v:0", "rotate=90", "-movflags", "+faststart"]
+    _ffmpeg("-i", str(encoded), *rotate, str(path))
     encoded.unlink()
     return path
 
 
 def iphone_clip(path: Path, *, seconds: float = 2.0) -> Path:
     """HEVC + AAC in a QuickTime MOV, as iPhones record: browsers can't play it directly."""
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=330:duration={seconds}",
-            "-c:v",
-            "libx265",
-            "-preset",
-            "ultrafast",
-            "-x265-params",
-            "log-level=error:keyint=30",
-            "-tag:v",
-            "hvc1",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            "-f",
-            "mov",
-            str(path),
-        ],
-        check=True,
-        timeout=120,
-    )
+    hevc = ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:keyint=30"]
+    _ffmpeg(*_clip("1920x1080", seconds, 330), *hevc, "-tag:v", "hvc1", "-f", "mov", str(path))
     return path

@@ -59,17 +59,11 @@ def sequencer_order(sequencer: str) -> str:
     return sequencer.upper().zfill(64)
 
 
-class Rendition(BaseModel):
-    """A derived file under derived/{user_id}/{media_id}/ (resized photo, poster, web video)."""
+class Rendition(RenditionSummary):
+    """A derived file under derived/{user_id}/{media_id}/ (resized photo, poster, web video).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    key: str
-    width: int
-    height: int
-    bytes: int
-    format: str
+    Stored on the document with exactly the facts `Media Processed` tells consumers.
+    """
 
     def summary(self) -> RenditionSummary:
         return RenditionSummary(**self.model_dump())
