@@ -7,7 +7,8 @@ corner, so `scene_corners` can tell all eight EXIF orientations apart after proc
 Photos carry camera metadata on purpose (EXIF with GPS, XMP, ICC) so tests can prove that
 renditions don't. Videos use `testsrc2` with a keyframe every 30 frames (1 s), like phones.
 
-Needs Pillow, pillow-heif and ffmpeg with libx264, libx265 and the AAC encoder on PATH.
+Needs Pillow, pillow-heif and ffmpeg (with libx264, libx265, libvpx, libopus, libmp3lame) on
+PATH, as Debian's ffmpeg package has.
 """
 
 from __future__ import annotations
@@ -32,12 +33,15 @@ __all__ = [
     "heic",
     "hevc_mov",
     "jpeg_with_profile",
+    "mp3_with_cover_art",
     "mp4_boxes",
     "mpo",
     "oriented_photo",
     "palette_png_with_transparency",
+    "pixel",
     "png_16bit_grey",
     "png_with_alpha",
+    "rgb_at",
     "rotated_phone_mp4",
     "scene_corners",
     "swapped_primaries_profile",
@@ -46,6 +50,7 @@ __all__ = [
     "truncated_jpeg",
     "truncated_mp4",
     "upright_scene",
+    "vp9_webm",
 ]
 
 SCENE_SIZE = (120, 80)
@@ -93,8 +98,22 @@ def upright_scene(size: tuple[int, int] = SCENE_SIZE) -> Image.Image:
     return image
 
 
-def _colour_name(pixel: tuple[int, ...]) -> str:
-    r, g, b = pixel[:3]
+def pixel(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+    """The pixel at `xy` as a tuple of ints whatever the mode ((v,) for greyscale)."""
+    value = image.getpixel(xy)
+    if value is None:
+        raise ValueError(f"{image.mode} image has no pixel values")
+    return tuple(int(v) for v in value) if isinstance(value, tuple) else (int(value),)
+
+
+def rgb_at(image: Image.Image, xy: tuple[int, int]) -> tuple[int, int, int]:
+    """The pixel at `xy` as (r, g, b), converting from any mode."""
+    r, g, b = pixel(image.convert("RGB"), xy)
+    return r, g, b
+
+
+def _colour_name(rgb: tuple[int, int, int]) -> str:
+    r, g, b = rgb
     if r > 180 and g < 90 and b < 90:
         return "red"
     if b > 180 and r < 90 and g < 90:
@@ -118,7 +137,7 @@ def scene_corners(image: Image.Image) -> tuple[str, str, str, str]:
         (dx, height - 1 - dy),
         (width - 1 - dx, height - 1 - dy),
     ]
-    names = [_colour_name(rgb.getpixel(point)) for point in points]  # type: ignore[arg-type]
+    names = [_colour_name(rgb_at(rgb, point)) for point in points]
     return names[0], names[1], names[2], names[3]
 
 
@@ -411,6 +430,52 @@ def hevc_mov(path: Path, *, seconds: float = 1.0, size: tuple[int, int] = (320, 
         "mov",
         str(path),
     )
+    return path
+
+
+def vp9_webm(path: Path, *, seconds: float = 1.0, size: tuple[int, int] = (160, 120)) -> Path:
+    """VP9 + Opus in WebM (what browsers' MediaRecorder and many Android apps write)."""
+    _ffmpeg(
+        *_testsrc(size, seconds, 30),
+        *_tone(seconds),
+        "-c:v",
+        "libvpx-vp9",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        "-b:v",
+        "200k",
+        "-g",
+        "30",
+        "-c:a",
+        "libopus",
+        str(path),
+    )
+    return path
+
+
+def mp3_with_cover_art(path: Path, *, seconds: float = 1.0) -> Path:
+    """An MP3 whose album art ffprobe lists as a (single-picture) video stream."""
+    cover = path.with_name(path.stem + "-cover.jpg")
+    upright_scene((64, 64)).save(cover, "JPEG")
+    _ffmpeg(
+        *_tone(seconds),
+        "-i",
+        str(cover),
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-c:a",
+        "libmp3lame",
+        "-c:v",
+        "copy",
+        "-disposition:v",
+        "attached_pic",
+        str(path),
+    )
+    cover.unlink()
     return path
 
 

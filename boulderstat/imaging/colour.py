@@ -54,14 +54,15 @@ def _is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
     core = profile.profile
     if "srgb" not in (core.profile_description or "").lower():
         return False
-    colorants = (core.red_colorant, core.green_colorant, core.blue_colorant)
-    if any(c is None for c in colorants):
-        return False
-    return all(
-        abs(have - want) < 0.003
-        for colorant, expected in zip(colorants, _SRGB_COLORANTS, strict=True)
-        for have, want in zip(colorant[0], expected, strict=True)
-    )
+    for colorant, expected in zip(
+        (core.red_colorant, core.green_colorant, core.blue_colorant), _SRGB_COLORANTS, strict=True
+    ):
+        if colorant is None:
+            return False
+        xyz = colorant[0]
+        if any(abs(have - want) > 0.003 for have, want in zip(xyz, expected, strict=True)):
+            return False
+    return True
 
 
 def _readable_profile(icc: bytes, mode: str) -> ImageCms.ImageCmsProfile | None:

@@ -1,0 +1,223 @@
+"""`python -m bench`: prints Markdown tables for docs/benchmarks.md. Never asserts anything."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import pillow_heif
+from PIL import Image, ImageChops, ImageOps, ImageStat, features
+
+from bench import media
+from bench.measure import ROOT, Measurement, launcher_rss_mib, measure
+
+PHOTO_CASES = {
+    "photo-textbook": "textbook: open + exif_transpose + thumbnail + save, per size",
+    "photo-ours": "ours: process_photo",
+    "photo-ours-method4-960": "ours, but libwebp method 4 at 960 too",
+    "photo-ours-method4": "ours, but libwebp method 4 everywhere (as the textbook)",
+}
+SEEK_CASES = {
+    "poster-input-seeking": "input seeking (-ss before -i)",
+    "poster-output-seeking": "output seeking (-ss after -i)",
+}
+WEBP_METHODS = (0, 4, 6)
+WEBP_QUALITIES = (70, 80)
+
+
+def _row(*cells: object) -> None:
+    print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _environment() -> None:
+    ffmpeg = subprocess.run(
+        ["ffmpeg", "-version"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.split(" Copyright")[0]
+    print(f"- date: {date.today().isoformat()}")
+    print(f"- machine: {os.cpu_count()} cores, {_cpu_model()}, {platform.system()}")
+    print(f"- Python {platform.python_version()}")
+    print(
+        f"- Pillow {Image.__version__} (libjpeg-turbo {features.version('jpg')}, "
+        f"libwebp {features.version('webp')}, libavif {features.version('avif')})"
+    )
+    print(f"- pillow-heif {pillow_heif.__version__} (libheif {pillow_heif.libheif_version()})")
+    print(f"- {ffmpeg}")
+
+
+def _psnr(a: Image.Image, b: Image.Image) -> float:
+    """PSNR over RGB: a plain, reproducible fidelity number (higher is closer)."""
+    difference = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    mse = statistics.fmean(rms * rms for rms in ImageStat.Stat(difference).rms)
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def _photo_report(results: dict[str, Measurement], worst: Measurement, runs: int) -> None:
+    src = media.phone_jpeg_24mp()
+    print(f"\n### Photo: 24 MP JPEG to WebP 320/960/1920 + JPEG 960 (median of {runs})\n")
+    print(f"Input: {src.stat().st_size / 1e6:.1f} MB, 6000x4000 stored, EXIF orientation 6.\n")
+    _row("case", "wall (ms)", "CPU (ms)", "peak RSS (MiB)", "bytes, 4 files")
+    _row("---", "---:", "---:", "---:", "---:")
+    floor = results["imports-only"]
+    _row("imports only (the floor)", "", "", f"{floor.peak_rss_mib:.0f}", "")
+    for case, label in PHOTO_CASES.items():
+        m = results[case]
+        size = sum(p.stat().st_size for p in m.out_dir.iterdir())
+        _row(label, f"{m.ms:.0f}", f"{m.cpu_ms:.0f}", f"{m.peak_rss_mib:.0f}", f"{size:,}")
+    textbook, ours = results["photo-textbook"], results["photo-ours"]
+    print("\n- speedup over the textbook code (target ≥ 4x):")
+    for case, label in PHOTO_CASES.items():
+        if case != "photo-textbook":
+            m = results[case]
+            print(
+                f"  - {label}: **{textbook.ms / m.ms:.2f}x** wall, "
+                f"{textbook.cpu_ms / m.cpu_ms:.2f}x CPU"
+            )
+    above_floor = (ours.peak_rss_mib - floor.peak_rss_mib) / (
+        textbook.peak_rss_mib - floor.peak_rss_mib
+    )
+    print(
+        f"- peak RSS, ours / textbook: **{ours.peak_rss_mib / textbook.peak_rss_mib:.2f}** "
+        f"(target ≤ 0.5); counting only what is above the imports-only floor: {above_floor:.2f}"
+    )
+    print(
+        f"- worst case allowed, a 10000x6000 PNG (= max_pixels, no DCT scaling): ours "
+        f"{worst.ms:.0f} ms wall, {worst.cpu_ms:.0f} ms CPU, peak RSS {worst.peak_rss_mib:.0f} MiB"
+    )
+    with Image.open(src) as original:
+        upright = ImageOps.exif_transpose(original)
+    sizes = {"960.webp": (640, 960), "1920.webp": (1280, 1920)}
+    references = {n: upright.resize(size, Image.Resampling.LANCZOS) for n, size in sizes.items()}
+    print(
+        "\nFidelity: PSNR of each WebP rendition against a LANCZOS resize of the full-size "
+        "decode (higher is closer), and its size.\n"
+    )
+    _row("case", *(f"{name} (dB)" for name in sizes), *(f"{name} (bytes)" for name in sizes))
+    _row("---", *("---:" for _ in range(2 * len(sizes))))
+    for case, label in PHOTO_CASES.items():
+        psnrs, byte_counts = [], []
+        for name, reference in references.items():
+            path = results[case].out_dir / name
+            with Image.open(path) as rendition:
+                psnrs.append(f"{_psnr(reference, rendition):.2f}")
+            byte_counts.append(f"{path.stat().st_size:,}")
+        _row(label, *psnrs, *byte_counts)
+
+
+def _webp_table(runs: int) -> None:
+    with Image.open(media.wall_3000x2000()) as image:
+        source = image.convert("RGB")
+    print(f"\n### WebP encoder on 3000x2000: method x quality (median of {runs})\n")
+    _row("method", "quality", "encode (ms)", "bytes", "PSNR (dB)")
+    _row("---:", "---:", "---:", "---:", "---:")
+    for method in WEBP_METHODS:
+        for quality in WEBP_QUALITIES:
+            timings = []
+            data = b""
+            for _ in range(runs):
+                buffer = io.BytesIO()
+                start = time.process_time()
+                source.save(buffer, "WEBP", quality=quality, method=method)
+                timings.append((time.process_time() - start) * 1000)
+                data = buffer.getvalue()
+            with Image.open(io.BytesIO(data)) as decoded:
+                psnr = _psnr(source, decoded)
+            ms = statistics.median(timings)
+            _row(method, quality, f"{ms:.0f}", f"{len(data):,}", f"{psnr:.2f}")
+    print("\n(encode time is CPU time in this process)")
+
+
+def _video_report(seeking: dict[str, Measurement], web: Measurement, runs: int) -> None:
+    clip = media.clip_4k()
+    print(f"\n### Video: probe + poster of a 10 s 4K H.264 clip, -g 30 (median of {runs})\n")
+    print(
+        f"Input: {clip.stat().st_size / 1e6:.1f} MB. Poster frame at 1.0 s, then the photo "
+        "renditions (320/960/1920 + JPEG).\n"
+    )
+    _row("case", "wall (ms)", "CPU (ms)", "peak RSS Python (MiB)", "peak RSS ffmpeg (MiB)")
+    _row("---", "---:", "---:", "---:", "---:")
+    for case, label in SEEK_CASES.items():
+        m = seeking[case]
+        _row(
+            label,
+            f"{m.ms:.0f}",
+            f"{m.cpu_ms:.0f}",
+            f"{m.peak_rss_mib:.0f}",
+            f"{m.tools_peak_rss_mib:.0f}",
+        )
+    fast, slow = (seeking[case] for case in SEEK_CASES)
+    print(
+        f"\n- speedup, output / input seeking: **{slow.ms / fast.ms:.2f}x** wall, "
+        f"{slow.cpu_ms / fast.cpu_ms:.2f}x CPU (target ≥ 2x)"
+    )
+
+    seconds = web.extra["duration"]
+    source_bytes, web_bytes = web.extra["source_bytes"], web.extra["bytes"]
+    width, height = web.extra["size"]
+    print(f"\n### Video: web rendition of a 10 s 1080p clip (median of {runs})\n")
+    print(f"Input: {source_bytes / 1e6:.1f} MB (~17 Mb/s H.264 + AAC, like a phone's).\n")
+    _row("output", "wall (ms)", "x realtime", "CPU (ms)", "size ratio", "peak RSS ffmpeg (MiB)")
+    _row("---", "---:", "---:", "---:", "---:", "---:")
+    _row(
+        f"{width}x{height} H.264 CRF 28 veryfast + AAC, {web_bytes / 1e6:.2f} MB",
+        f"{web.ms:.0f}",
+        f"{seconds / (web.ms / 1000):.1f}x",
+        f"{web.cpu_ms:.0f}",
+        f"{web_bytes / source_bytes:.3f}",
+        f"{web.tools_peak_rss_mib:.0f}",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="fresh-process runs per case")
+    args = parser.parse_args()
+    runs = args.runs
+    started = time.perf_counter()
+
+    print(f"(preparing media in {media.CACHE} ...)", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "bench.media"], cwd=ROOT, check=True, timeout=1800)
+
+    print("(measuring ...)", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="boulderstat-bench-") as folder:
+        scratch = Path(folder)
+        floor_at_fork = launcher_rss_mib()
+        photo = measure(
+            ["imports-only", *PHOTO_CASES], media.phone_jpeg_24mp(), scratch / "photo", runs=runs
+        )
+        worst = measure(["photo-ours"], media.png_60mp(), scratch / "worst", runs=1)["photo-ours"]
+        seeking = measure(list(SEEK_CASES), media.clip_4k(), scratch / "seek", runs=runs)
+        web = measure(["web-transcode"], media.clip_1080p(), scratch / "web", runs=runs)
+        web_transcode = web["web-transcode"]
+
+        # Only now may the launcher grow: every fresh-process measurement is done.
+        print("## Environment\n")
+        _environment()
+        print(f"- launcher RSS when forking cases: {floor_at_fork:.0f} MiB (no child reads lower)")
+        _photo_report(photo, worst, runs)
+        _webp_table(runs)
+        _video_report(seeking, web_transcode, runs)
+    print(f"\n(bench took {time.perf_counter() - started:.0f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
