@@ -5,8 +5,10 @@ Data written before a restart (climbs in MongoDB, the user's `sub`) is there aft
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -110,6 +112,9 @@ def test_up_token_curl_ctrl_c_and_restart_keeps_data(up: UpProcess) -> None:
     output = up.interrupt()
     assert "stopping" in output
     assert not (up.data_dir / "stack.json").exists()
+    for port in up.ports:  # every child (moto, nx-27017, the API) is gone with it
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, port
 
     up.start()
     token_after = up.token("alice")
@@ -127,4 +132,32 @@ def test_up_token_curl_ctrl_c_and_restart_keeps_data(up: UpProcess) -> None:
         ).json()["items"]
         == []
     )
+    up.interrupt()
+
+
+def test_local_events_tails_what_consumers_see(up: UpProcess) -> None:
+    up.start()
+    token = up.token("carol")
+    tail = subprocess.Popen(
+        [*CLI, "local", "events", "--data-dir", str(up.data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert tail.stderr is not None and tail.stdout is not None
+        assert "tailing events" in tail.stderr.readline()  # subscribed before the climb is logged
+        requests.post(
+            f"{up.api_url}/climbs",
+            json=_climb("Tailed", "V2", "2026-11-03"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).raise_for_status()
+        event = json.loads(tail.stdout.readline())
+        assert event["detail-type"] == "Climb Created"
+        assert event["source"] == "boulderstat.climbs"
+    finally:
+        tail.send_signal(signal.SIGINT)
+        tail.wait(timeout=30)
     up.interrupt()
