@@ -53,7 +53,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    stack.start()
+    try:
+        stack.start()
+    except OSError as error:
+        ports = "--port, --aws-port, --mongo-port"
+        sys.exit(f"could not start the local stack: {error} (free the port or pass {ports})")
     try:
         print(f"BoulderStat local stack is up (data in {args.data_dir.resolve()})")
         print(f"  HTTP API       {stack.api_url}")

@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -142,7 +141,8 @@ class LocalHttpApi:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread is not None:  # shutdown() waits forever for a loop that never ran
+            self._server.shutdown()
         self._server.server_close()
 
     def cors_headers(self, origin: str | None) -> dict[str, str]:
@@ -252,9 +252,7 @@ def _make_handler(api: LocalHttpApi) -> type[BaseHTTPRequestHandler]:
         def _write(
             self, status: int, headers: dict[str, str], body: bytes, cookies: list[str]
         ) -> None:
-            self.send_response(
-                status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
-            )
+            self.send_response(status)  # the standard phrase, or none for unusual codes
             for name, value in headers.items():
                 if name != "content-length":
                     self.send_header(name, value)

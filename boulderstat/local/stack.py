@@ -44,6 +44,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _ensure_free(port: int) -> None:
+    """Fail fast: a busy port would otherwise connect us to someone else's server."""
+    with socket.socket() as sock:
+        # As the servers do: a port left in TIME_WAIT by our own last run is free to reuse.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise OSError(f"port {port} on 127.0.0.1 is already in use") from error
+
+
 def _wait_for_port(port: int, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -86,7 +97,17 @@ class LocalStack:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> LocalStack:
+        """Starts everything; if any part fails, whatever already started is stopped again."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalStack:
         api_port, aws_port, mongo_port = self._ports
+        for port in (api_port, aws_port) if self._external_mongodb_uri else self._ports:
+            _ensure_free(port)
         if self.data_dir:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         # Deterministic pool and client ids: tokens and config stay valid across restarts.

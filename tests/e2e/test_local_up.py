@@ -161,3 +161,16 @@ def test_local_events_tails_what_consumers_see(up: UpProcess) -> None:
         tail.send_signal(signal.SIGINT)
         tail.wait(timeout=30)
     up.interrupt()
+
+
+def test_a_busy_port_is_a_clear_error_not_a_hang(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["--data-dir", str(tmp_path), "--aws-port", str(port), "--port", str(free_port())]
+        result = subprocess.run(
+            [*CLI, "local", "up", *args], capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
