@@ -256,18 +256,23 @@ class ClimbChanges(BaseModel):
 
 
 # -- responses ----------------------------------------------------------------------------------
-class Climb(NewClimb):
-    """A logged climb as the API returns it."""
-
-    climb_id: ClimbId
-    created_at: datetime
-    updated_at: datetime
+class WithGradeLabel(BaseModel):
+    """Responses show the V label beside every stored grade number (the subclass declares
+    `grade` where its fields belong, so field order in responses stays the model's own)."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def grade_label(self) -> str:
         """The V label of `grade` ("VB", "V0" ... "V17")."""
-        return grade_label(self.grade)
+        return grade_label(self.grade)  # type: ignore[attr-defined]
+
+
+class Climb(NewClimb, WithGradeLabel):
+    """A logged climb as the API returns it."""
+
+    climb_id: ClimbId
+    created_at: datetime
+    updated_at: datetime
 
     def details(self) -> NewClimb:
         return NewClimb.model_validate(self.model_dump(include=set(NewClimb.model_fields)))

@@ -16,35 +16,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field
 
-from boulderstat.climbs.grades import grade_label
-from boulderstat.climbs.models import SENT, ClimbId, DateRange, IsoDate, Outcome
+from boulderstat.climbs.models import SENT, ClimbId, DateRange, IsoDate, Outcome, WithGradeLabel
 
 WEEK_LIST_LIMIT = 100
 
 
-class ClimbSummary(BaseModel):
+class ClimbSummary(WithGradeLabel):
     climb_id: ClimbId
     title: str
     grade: int
     outcome: Outcome
     climb_date: IsoDate
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def grade_label(self) -> str:
-        return grade_label(self.grade)
 
-
-class GradeSends(BaseModel):
+class GradeSends(WithGradeLabel):
     grade: int
     sends: int
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def grade_label(self) -> str:
-        return grade_label(self.grade)
 
 
 class OutcomeCounts(BaseModel):
