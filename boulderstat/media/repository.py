@@ -111,41 +111,47 @@ class MediaRepository:
         since (its `revision`) and `version` is newer than what `seen` recorded. None otherwise:
         re-read and decide again.
         """
-        if not seen.is_newer_than_recorded(version):
-            return None
         now = self._clock()
-        return self._transition(
-            self._unchanged_since(seen),
-            {
-                **_VERSION_RESET,
-                "status": MediaStatus.UPLOADED.value,
-                "etag": version.etag,
-                "sequencer": version.sequencer,
-                "size": size,
-                "format": format,
-                "uploaded_at": now,
-                "updated_at": now,
-            },
+        return self._record_version(
+            seen,
+            version,
+            size,
+            {"status": MediaStatus.UPLOADED.value, "format": format, "uploaded_at": now},
+            now,
         )
 
     def record_rejection(
         self, seen: MediaDocument, version: ObjectVersion, *, size: int, reason: str
     ) -> MediaDocument | None:
         """pending (or an older version) -> failed at ingest; same guard as `record_upload`."""
+        now = self._clock()
+        outcome = {
+            "status": MediaStatus.FAILED.value,
+            "format": None,
+            "uploaded_at": None,
+            "failure": _failure("ingest", reason, now),
+        }
+        return self._record_version(seen, version, size, outcome, now)
+
+    def _record_version(
+        self,
+        seen: MediaDocument,
+        version: ObjectVersion,
+        size: int,
+        outcome: dict[str, Any],
+        now: datetime,
+    ) -> MediaDocument | None:
+        """Records a new object version and what ingest judged of it, forgetting the old one."""
         if not seen.is_newer_than_recorded(version):
             return None
-        now = self._clock()
         return self._transition(
             self._unchanged_since(seen),
             {
                 **_VERSION_RESET,
-                "status": MediaStatus.FAILED.value,
                 "etag": version.etag,
                 "sequencer": version.sequencer,
                 "size": size,
-                "format": None,
-                "uploaded_at": None,
-                "failure": _failure("ingest", reason, now),
+                **outcome,
                 "updated_at": now,
             },
         )
