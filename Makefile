@@ -40,6 +40,7 @@ up: setup
 
 bench: setup
 	$(PY) -m bench
+	$(PY) -m bench.feed
 
 lint:
 	$(VENV)/bin/ruff check .

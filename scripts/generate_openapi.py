@@ -30,6 +30,7 @@ HTTP_APPS: tuple[str, ...] = (
     "functions.auth.handler",
     "functions.climbers.handler",
     "functions.feed.handler",
+    "functions.reactions.handler",
 )
 
 TITLE = "BoulderStat API"

@@ -14,6 +14,9 @@ from boulderstat.http_api import ApiError
 ClimberIdPath = Annotated[
     str, Path(alias="climberId", pattern=CLIMBER_ID_PATTERN, description="The climber's id.")
 ]
+CommentIdPath = Annotated[
+    str, Path(alias="commentId", pattern=CLIMB_ID_PATTERN, description="The comment's id.")
+]
 ClimbIdPath = Annotated[
     str, Path(alias="climbId", pattern=CLIMB_ID_PATTERN, description="The climb's id.")
 ]

@@ -176,10 +176,10 @@ class CardBuilder:
             for owner_id, ids in wanted.items()
             if ids
         ]
-        if not clauses:
-            return {}
+        # Queried even when nothing is wanted: a page costs the same round trips whatever is on it.
+        owned = {"$or": clauses} if clauses else {"_id": {"$in": []}}
         found = self._media.find(
-            {"$or": clauses, "status": str(MediaStatus.READY)},
+            {**owned, "status": str(MediaStatus.READY)},
             {"user_id": 1, "kind": 1, "renditions": 1, "metadata": 1, "placeholder": 1},
         )
         return {(d["user_id"], d["_id"]): d for d in found}

@@ -16,10 +16,12 @@ from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.community.cards import CardBuilder
 from boulderstat.community.climbers import Climbers
+from boulderstat.community.comments import Comments
 from boulderstat.community.feed import Feed
+from boulderstat.community.likes import Likes
 from boulderstat.community.profiles import ProfileRepository
 from boulderstat.community.relations import Relations
-from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.events.publisher import EventBridgePublisher, EventPublisher
 from boulderstat.media.delivery import MediaLinks
 from boulderstat.media.storage import MediaStorage
 from boulderstat.settings import Settings, get_settings
@@ -33,9 +35,11 @@ class Community:
     relations: Relations
     climbers: Climbers
     feed: Feed
+    comments: Comments
+    likes: Likes
 
 
-def build(db: Database, settings: Settings, *, s3: object, events: object) -> Community:
+def build(db: Database, settings: Settings, *, s3: object, publisher: EventPublisher) -> Community:
     profiles = ProfileRepository(db)
     relations = Relations(db)
     links = MediaLinks(
@@ -43,9 +47,9 @@ def build(db: Database, settings: Settings, *, s3: object, events: object) -> Co
         expires_in=settings.media_url_expires_seconds,
         cdn_base_url=settings.media_cdn_base_url,
     )
-    publisher = EventBridgePublisher(events, settings.event_bus_name)
     cards = CardBuilder(db, profiles, links)
     feed = Feed(db, relations, profiles, cards)
+    comments = Comments(db, feed, relations, profiles, publisher)
     return Community(
         db=db,
         settings=settings,
@@ -53,6 +57,8 @@ def build(db: Database, settings: Settings, *, s3: object, events: object) -> Co
         relations=relations,
         climbers=Climbers(db, profiles, relations, publisher),
         feed=feed,
+        comments=comments,
+        likes=Likes(db, feed, comments, publisher),
     )
 
 
@@ -60,6 +66,8 @@ def ensure_indexes(community: Community) -> None:
     community.profiles.ensure_indexes()
     community.relations.ensure_indexes()
     community.feed.ensure_indexes()
+    community.comments.ensure_indexes()
+    community.likes.ensure_indexes()
 
 
 @cache
@@ -69,7 +77,7 @@ def community() -> Community:
         mongo_database(settings),
         settings,
         s3=aws_client("s3", settings),
-        events=aws_client("events", settings),
+        publisher=EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
     )
     ensure_indexes(built)
     return built

@@ -46,6 +46,13 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "GET /feed/discover",
     "GET /climbers/{climberId}/climbs",
     "GET /climbs/{climbId}/card",
+    "PUT /climbs/{climbId}/like",
+    "DELETE /climbs/{climbId}/like",
+    "GET /climbs/{climbId}/comments",
+    "POST /climbs/{climbId}/comments",
+    "DELETE /climbs/{climbId}/comments/{commentId}",
+    "PUT /climbs/{climbId}/comments/{commentId}/like",
+    "DELETE /climbs/{climbId}/comments/{commentId}/like",
 }
 # Resource types with a physical name, and the property that sets it.
 NAME_PROPERTY = {
@@ -250,6 +257,7 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
         "on_object_created": "boulderstat.media",
         "thumbnail": "boulderstat.media",
         "climbers": "boulderstat.community",
+        "reactions": "boulderstat.community",
     }
     for name in (*expected, "upload_url", "auth", "feed"):
         role = _role_of(stage, stage.function(name))
@@ -317,6 +325,7 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
     # Community functions only mint GETs of renditions (feed cards, profile pictures).
     assert s3("feed") == {"s3:GetObject": {derived}}
     assert s3("climbers") == {"s3:GetObject": {derived}}
+    assert s3("reactions") == {}
 
 
 def test_logs_go_only_to_the_functions_own_log_group(stage: Packaged) -> None:

@@ -169,3 +169,28 @@ def test_blocked_climbers_cannot_follow_or_find_each_other(worlds: dict[str, Wor
     # The block ended the follow it interrupted.
     followers = {f["climber_id"] for f in world.owner.api.get("/me/followers")}
     assert blocked.sub not in followers and world.viewers["follower"].sub in followers
+
+
+@pytest.mark.parametrize(("account", "kind", "visibility"), CASES)
+def test_likes_and_comments_need_a_climb_the_viewer_may_see(
+    worlds: dict[str, World], account: str, kind: str, visibility: str
+) -> None:
+    world = worlds[account]
+    viewer = world.viewers[kind]
+    climb_id = world.climbs[visibility]
+    allowed = visibility in EXPECTED[(account, kind)]
+    like = viewer.api.request("PUT", f"/climbs/{climb_id}/like")
+    comment = viewer.api.request(
+        "POST", f"/climbs/{climb_id}/comments", json={"text": f"nice from {kind}"}
+    )
+    comments = viewer.api.request("GET", f"/climbs/{climb_id}/comments")
+    if allowed:
+        assert (like.status_code, comment.status_code, comments.status_code) == (200, 201, 200)
+        assert like.json()["liked"] is True
+    else:
+        assert (like.status_code, comment.status_code, comments.status_code) == (404, 404, 404)
+    # Nothing was written by a refused call: the owner's view counts only allowed viewers.
+    card = world.owner.api.get(f"/climbs/{climb_id}/card")
+    texts = {c["text"] for c in world.owner.api.get(f"/climbs/{climb_id}/comments")["items"]}
+    assert (f"nice from {kind}" in texts) is allowed
+    assert card["comment_count"] == len(texts)

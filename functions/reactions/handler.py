@@ -1,0 +1,116 @@
+"""Likes and comments: /climbs/{climbId}/like, /climbs/{climbId}/comments[/{commentId}[/like]].
+Thin: the climb's visibility, blocks and who may delete what are `Likes`/`Comments` rules."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from boulderstat.community.api import (
+    ERRORS,
+    NO_CONTENT,
+    NOT_FOUND,
+    ClimbIdPath,
+    CommentIdPath,
+    PageQuery,
+)
+from boulderstat.community.comments import CommentPage, CommentView, NewComment
+from boulderstat.community.likes import LikeState
+from boulderstat.community.wiring import community
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+TAGS = ["reactions"]
+
+
+@app.put(
+    "/climbs/<climbId>/like",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Like a climb (idempotent)",
+    responses=ERRORS | NOT_FOUND,
+)
+def like_climb(climb_id: ClimbIdPath) -> LikeState:
+    return community().likes.like_climb(caller_id(app), climb_id)
+
+
+@app.delete(
+    "/climbs/<climbId>/like",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Take a like back (idempotent)",
+    responses=ERRORS | NOT_FOUND,
+)
+def unlike_climb(climb_id: ClimbIdPath) -> LikeState:
+    return community().likes.unlike_climb(caller_id(app), climb_id)
+
+
+@app.get(
+    "/climbs/<climbId>/comments",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Comments on a climb, oldest first",
+    responses=ERRORS | NOT_FOUND,
+)
+def list_comments(climb_id: ClimbIdPath, page: Annotated[PageQuery, Query()]) -> CommentPage:
+    return community().comments.page(caller_id(app), climb_id, after=page.cursor, limit=page.limit)
+
+
+@app.post(
+    "/climbs/<climbId>/comments",
+    status_code=201,
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Comment on a climb",
+    responses=ERRORS | NOT_FOUND,
+)
+def post_comment(climb_id: ClimbIdPath, comment: NewComment) -> CommentView:
+    return community().comments.post(caller_id(app), climb_id, comment)
+
+
+@app.delete(
+    "/climbs/<climbId>/comments/<commentId>",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Delete a comment (its author or the climb's owner)",
+    responses=NO_CONTENT | ERRORS | NOT_FOUND,
+)
+def delete_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> Response[None]:
+    community().comments.delete(caller_id(app), climb_id, comment_id)
+    return Response(status_code=204)
+
+
+@app.put(
+    "/climbs/<climbId>/comments/<commentId>/like",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Like a comment (idempotent)",
+    responses=ERRORS | NOT_FOUND,
+)
+def like_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
+    return community().likes.like_comment(caller_id(app), climb_id, comment_id)
+
+
+@app.delete(
+    "/climbs/<climbId>/comments/<commentId>/like",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Take a like on a comment back (idempotent)",
+    responses=ERRORS | NOT_FOUND,
+)
+def unlike_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
+    return community().likes.unlike_comment(caller_id(app), climb_id, comment_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
