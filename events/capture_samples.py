@@ -33,11 +33,7 @@ from boulderstat.events.catalog import (  # noqa: E402
     ClimbCreated,
     ClimbDeleted,
     ClimberDeleted,
-    ClimbLiked,
-    ClimbUnliked,
     ClimbUpdated,
-    CommentDeleted,
-    CommentPosted,
     EventDetail,
     MediaProcessed,
     RenditionSummary,
@@ -167,10 +163,25 @@ def capture_community_events(stack: LocalStack) -> dict[str, dict[str, Any]]:
     owner_id, owner = member("sample-owner")
     fan_id, fan = member("sample-fan")
     subscriber = stack.subscriber(name="capture-community")
-    wanted = {"Climber Followed", "Climber Unfollowed"}
+    wanted = {
+        "Climber Followed",
+        "Climber Unfollowed",
+        "Climb Liked",
+        "Climb Unliked",
+        "Comment Posted",
+        "Comment Deleted",
+    }
     captured: dict[str, dict[str, Any]] = {}
     try:
         fan.put(f"/climbers/{owner_id}/follow")
+        climb = owner.post(
+            "/climbs",
+            {"title": "Sample", "grade": "V3", "outcome": "flash", "climb_date": "2026-11-20"},
+        )
+        fan.put(f"/climbs/{climb['climb_id']}/like")
+        fan.delete(f"/climbs/{climb['climb_id']}/like")
+        comment = fan.post(f"/climbs/{climb['climb_id']}/comments", {"text": "Nice flash"})
+        owner.delete(f"/climbs/{climb['climb_id']}/comments/{comment['comment_id']}")
         owner.delete(f"/me/followers/{fan_id}")
         for _ in range(30):
             for event in subscriber.poll():
@@ -189,7 +200,6 @@ def built_examples(user_id: str) -> list[EventDetail]:
     now = datetime.now(UTC)
     climb_id, media_id = uuid.uuid4().hex, new_media_id()
     derived = f"derived/{user_id}/{media_id}"
-    fan, comment_id = str(uuid.uuid4()), new_media_id()
     return [
         ClimbCreated(
             user_id=user_id, occurred_at=now, climb_id=climb_id, grade=5, outcome="send",
@@ -212,16 +222,6 @@ def built_examples(user_id: str) -> list[EventDetail]:
                 for w in (320, 960, 1920)
             ],
             placeholder="3OcRJYB4d3h/iIeHeEh3eIhw+j2w",
-        ),
-        ClimbLiked(user_id=fan, occurred_at=now, climb_id=climb_id, owner_id=user_id),
-        ClimbUnliked(user_id=fan, occurred_at=now, climb_id=climb_id, owner_id=user_id),
-        CommentPosted(
-            user_id=fan, occurred_at=now, climb_id=climb_id, comment_id=comment_id,
-            climb_owner_id=user_id,
-        ),
-        CommentDeleted(
-            user_id=user_id, occurred_at=now, climb_id=climb_id, comment_id=comment_id,
-            climb_owner_id=user_id, author_id=fan,
         ),
         ClimberDeleted(user_id=user_id, occurred_at=now, climbs_removed=12, media_removed=3),
     ]  # fmt: skip

@@ -31,6 +31,7 @@ HTTP_APPS: tuple[str, ...] = (
     "functions.climbers.handler",
     "functions.feed.handler",
     "functions.reactions.handler",
+    "functions.notifications.handler",
 )
 
 TITLE = "BoulderStat API"

@@ -19,6 +19,7 @@ from boulderstat.community.climbers import Climbers
 from boulderstat.community.comments import Comments
 from boulderstat.community.feed import Feed
 from boulderstat.community.likes import Likes
+from boulderstat.community.notifications import Notifier
 from boulderstat.community.profiles import ProfileRepository
 from boulderstat.community.relations import Relations
 from boulderstat.events.publisher import EventBridgePublisher, EventPublisher
@@ -37,6 +38,7 @@ class Community:
     feed: Feed
     comments: Comments
     likes: Likes
+    notifier: Notifier
 
 
 def build(db: Database, settings: Settings, *, s3: object, publisher: EventPublisher) -> Community:
@@ -59,6 +61,7 @@ def build(db: Database, settings: Settings, *, s3: object, publisher: EventPubli
         feed=feed,
         comments=comments,
         likes=Likes(db, feed, comments, publisher),
+        notifier=Notifier(db, profiles),
     )
 
 
@@ -68,6 +71,7 @@ def ensure_indexes(community: Community) -> None:
     community.feed.ensure_indexes()
     community.comments.ensure_indexes()
     community.likes.ensure_indexes()
+    community.notifier.ensure_indexes()
 
 
 @cache

@@ -17,6 +17,8 @@ class Queues:
     uploads_dlq: str
     thumbnail: str
     thumbnail_dlq: str
+    notify: str
+    notify_dlq: str
 
 
 def _queue(sqs: Any, name: str, *, dlq_arn: str | None = None) -> str:
@@ -37,11 +39,14 @@ def queue_arn(sqs: Any, url: str) -> str:
 def create_queues(sqs: Any, prefix: str) -> Queues:
     uploads_dlq = _queue(sqs, f"{prefix}-uploads-dlq")
     thumbnail_dlq = _queue(sqs, f"{prefix}-thumbnail-dlq")
+    notify_dlq = _queue(sqs, f"{prefix}-notify-dlq")
     return Queues(
         uploads=_queue(sqs, f"{prefix}-uploads", dlq_arn=queue_arn(sqs, uploads_dlq)),
         uploads_dlq=uploads_dlq,
         thumbnail=_queue(sqs, f"{prefix}-thumbnail", dlq_arn=queue_arn(sqs, thumbnail_dlq)),
         thumbnail_dlq=thumbnail_dlq,
+        notify=_queue(sqs, f"{prefix}-notify", dlq_arn=queue_arn(sqs, notify_dlq)),
+        notify_dlq=notify_dlq,
     )
 
 
@@ -102,6 +107,14 @@ def create_bus(events: Any, bus: str, thumbnail_queue_arn: str) -> None:
         Rule=f"{bus}-media-uploaded",
         EventBusName=bus,
         Targets=[{"Id": "thumbnail", "Arn": thumbnail_queue_arn}],
+    )
+
+
+def subscribe(events: Any, bus: str, name: str, pattern: dict[str, Any], queue_arn_: str) -> None:
+    """A rule on the stage bus delivering matching events to a consumer's queue."""
+    events.put_rule(Name=f"{bus}-{name}", EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(
+        Rule=f"{bus}-{name}", EventBusName=bus, Targets=[{"Id": name, "Arn": queue_arn_}]
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
+from boulderstat.community.notifications import EVENT_PATTERN as NOTIFY_PATTERN
 from boulderstat.local import provision
 from boulderstat.local.functions import invoke
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
@@ -140,6 +141,7 @@ class LocalStack:
             [
                 Route(self.queues.uploads, "on_object_created"),  # type: ignore[union-attr]
                 Route(self.queues.thumbnail, "thumbnail"),  # type: ignore[union-attr]
+                Route(self.queues.notify, "notify"),  # type: ignore[union-attr]
             ],
             invoke,
         )
@@ -257,6 +259,13 @@ class LocalStack:
         )
         provision.create_bus(
             events, settings.event_bus_name, provision.queue_arn(sqs, self.queues.thumbnail)
+        )
+        provision.subscribe(
+            events,
+            settings.event_bus_name,
+            "notify",
+            NOTIFY_PATTERN,
+            provision.queue_arn(sqs, self.queues.notify),
         )
         pool_id, client_id = provision.create_user_pool(cognito, f"boulderstat-{self.stage}")
         self._restore_users(cognito, pool_id)

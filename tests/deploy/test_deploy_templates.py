@@ -15,7 +15,7 @@ from tests.deploy.offline_package import STAGES, Packaged, build_layers, package
 
 pytestmark = pytest.mark.deploy
 
-ASYNC_FUNCTIONS = ("on_object_created", "thumbnail")
+ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "notify")
 PUBLIC_ROUTES = {"POST /auth/token", "POST /auth/refresh", "POST /auth/logout"}
 EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "GET /climbs",
@@ -53,6 +53,8 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "DELETE /climbs/{climbId}/comments/{commentId}",
     "PUT /climbs/{climbId}/comments/{commentId}/like",
     "DELETE /climbs/{climbId}/comments/{commentId}/like",
+    "GET /notifications",
+    "POST /notifications/read",
 }
 # Resource types with a physical name, and the property that sets it.
 NAME_PROPERTY = {
@@ -259,7 +261,7 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
         "climbers": "boulderstat.community",
         "reactions": "boulderstat.community",
     }
-    for name in (*expected, "upload_url", "auth", "feed"):
+    for name in (*expected, "upload_url", "auth", "feed", "notifications", "notify"):
         role = _role_of(stage, stage.function(name))
         put_events = [s for s in _statements(role) if "events:PutEvents" in _as_list(s["Action"])]
         if name not in expected:
@@ -325,7 +327,7 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
     # Community functions only mint GETs of renditions (feed cards, profile pictures).
     assert s3("feed") == {"s3:GetObject": {derived}}
     assert s3("climbers") == {"s3:GetObject": {derived}}
-    assert s3("reactions") == {}
+    assert s3("reactions") == {} and s3("notifications") == {} and s3("notify") == {}
 
 
 def test_logs_go_only_to_the_functions_own_log_group(stage: Packaged) -> None:
@@ -515,17 +517,38 @@ def test_async_functions_have_bounded_retries_and_a_dead_letter_queue(stage: Pac
         assert sends == {_text(destination)}
 
 
-def test_eventbridge_delivery_to_thumbnail_is_bounded_and_dead_lettered(stage: Packaged) -> None:
-    (rule,) = stage.of_type("AWS::Events::Rule").values()
-    (target,) = rule["Properties"]["Targets"]
-    assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 185
-    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600
-    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["ThumbnailDeadLetterQueue", "Arn"]}
-    (policy,) = stage.of_type("AWS::SQS::QueuePolicy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
-    assert source.endswith(f"rule/boulderstat-{stage.stage}/{rule['Properties']['Name']}")
+def test_eventbridge_delivery_to_every_consumer_is_bounded_and_dead_lettered(
+    stage: Packaged,
+) -> None:
+    rules = stage.of_type("AWS::Events::Rule").values()
+    policies = [p["Properties"] for p in stage.of_type("AWS::SQS::QueuePolicy").values()]
+    assert {r["Properties"]["Name"] for r in rules} == {
+        f"boulderstat-{stage.stage}-media-uploaded",
+        f"boulderstat-{stage.stage}-notify",
+    }
+    for rule in rules:
+        (target,) = rule["Properties"]["Targets"]
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 185
+        assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600
+        queue_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+        (policy,) = [p for p in policies if p["Queues"] == [{"Ref": queue_id}]]
+        (statement,) = policy["PolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
+        assert source.endswith(f"rule/boulderstat-{stage.stage}/{rule['Properties']['Name']}")
+
+
+def test_notify_consumes_exactly_the_pattern_the_local_stack_subscribes(stage: Packaged) -> None:
+    from boulderstat.community.notifications import EVENT_PATTERN
+
+    notify_id = stage.logical_id(stage.function("notify"))
+    (rule,) = [
+        r["Properties"]
+        for r in stage.of_type("AWS::Events::Rule").values()
+        if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [notify_id, "Arn"]}
+    ]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == EVENT_PATTERN
 
 
 # ------------------------------------------------------------------------------ bucket

@@ -1,0 +1,251 @@
+"""Notifications (collection `notifications`): an example downstream consumer of the bus.
+
+`Notifier.handle` turns community events into one notification per thing that happened to a
+climber ("X followed you", "X asked to follow you", "X liked your climb / comment", "X commented
+on your climb") and removes it again when the undo arrives (`Climber Unfollowed`, `Climb
+Unliked`, `Comment Deleted`). Each notification has a natural `key` (recipient, kind, actor,
+target) with a unique index, so a duplicate or concurrent delivery of the same event inserts
+nothing new. Climbers are never notified of their own actions.
+
+Reads are the recipient's only: newest first, cursor pages, and marking read is filtered on the
+recipient in the same update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+from pymongo import ASCENDING, DESCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.community.cards import OwnerCard
+from boulderstat.community.clock import as_utc
+from boulderstat.community.profiles import ProfileRepository
+from boulderstat.events.catalog import (
+    ClimberDeleted,
+    ClimberFollowed,
+    ClimberUnfollowed,
+    ClimbLiked,
+    ClimbUnliked,
+    CommentDeleted,
+    CommentPosted,
+    EventDetail,
+)
+from boulderstat.media.ids import new_media_id
+
+COLLECTION = "notifications"
+CONSUMED: tuple[type[EventDetail], ...] = (
+    ClimberFollowed,
+    ClimberUnfollowed,
+    ClimbLiked,
+    ClimbUnliked,
+    CommentPosted,
+    CommentDeleted,
+    ClimberDeleted,
+)
+_BY_TYPE = {model.DETAIL_TYPE: model for model in CONSUMED}
+# The EventBridge rule that feeds the consumer (serverless.yml's `notify` rule; a test compares).
+EVENT_PATTERN: dict[str, list[str]] = {
+    "source": sorted({model.SOURCE for model in CONSUMED}),
+    "detail-type": [model.DETAIL_TYPE for model in CONSUMED],
+}
+
+
+class NotificationKind(StrEnum):
+    FOLLOWED = "followed"
+    FOLLOW_REQUESTED = "follow_requested"
+    CLIMB_LIKED = "climb_liked"
+    COMMENT_LIKED = "comment_liked"
+    COMMENTED = "commented"
+
+
+class NotificationView(BaseModel):
+    notification_id: str
+    kind: NotificationKind
+    actor: OwnerCard = Field(description="Who did it.")
+    climb_id: str | None = None
+    comment_id: str | None = None
+    created_at: datetime
+    read: bool
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationView]
+    unread: int = Field(description="Unread notifications in total.")
+    next_cursor: str | None
+
+
+class MarkRead(BaseModel):
+    notification_ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]] = Field(
+        default=[], max_length=100, description="Mark these read; empty: mark everything read."
+    )
+
+
+def _key(recipient: str, kind: NotificationKind, actor: str, target: str) -> str:
+    return f"{recipient}|{kind}|{actor}|{target}"
+
+
+class Notifier:
+    def __init__(self, db: Database, profiles: ProfileRepository) -> None:
+        self._notifications = db[COLLECTION]
+        self._profiles = profiles
+
+    def ensure_indexes(self) -> None:
+        self._notifications.create_index([("key", ASCENDING)], name="one_per_event", unique=True)
+        self._notifications.create_index(
+            [("recipient_id", ASCENDING), ("notification_id", DESCENDING)], name="newest_first"
+        )
+        self._notifications.create_index([("actor_id", ASCENDING)], name="by_actor")
+
+    # -- the consumer ------------------------------------------------------------------------
+    @staticmethod
+    def parse(detail_type: str, detail: dict[str, Any]) -> EventDetail | None:
+        """The event's model, or None for events this consumer does not handle."""
+        model = _BY_TYPE.get(detail_type)
+        return model.model_validate(detail) if model else None
+
+    def handle(self, event: EventDetail) -> None:
+        match event:
+            case ClimberFollowed():
+                kind = (
+                    NotificationKind.FOLLOWED
+                    if event.status == "active"
+                    else NotificationKind.FOLLOW_REQUESTED
+                )
+                if kind == NotificationKind.FOLLOWED:  # an approved request replaces itself
+                    self._remove(
+                        event.followee_id,
+                        NotificationKind.FOLLOW_REQUESTED,
+                        event.user_id,
+                        event.followee_id,
+                    )
+                self._add(
+                    event.followee_id, kind, event.user_id, event.followee_id, event.occurred_at
+                )
+            case ClimberUnfollowed():
+                for kind in (NotificationKind.FOLLOWED, NotificationKind.FOLLOW_REQUESTED):
+                    self._remove(event.followee_id, kind, event.user_id, event.followee_id)
+            case ClimbLiked():
+                kind, target = self._liked(event)
+                self._add(
+                    event.owner_id, kind, event.user_id, target, event.occurred_at,
+                    climb_id=event.climb_id, comment_id=event.comment_id,
+                )  # fmt: skip
+            case ClimbUnliked():
+                kind, target = self._liked(event)
+                self._remove(event.owner_id, kind, event.user_id, target)
+            case CommentPosted():
+                self._add(
+                    event.climb_owner_id, NotificationKind.COMMENTED, event.user_id,
+                    event.comment_id, event.occurred_at, climb_id=event.climb_id,
+                    comment_id=event.comment_id,
+                )  # fmt: skip
+            case CommentDeleted():
+                self._remove(
+                    event.climb_owner_id,
+                    NotificationKind.COMMENTED,
+                    event.author_id,
+                    event.comment_id,
+                )
+                self._notifications.delete_many({"comment_id": event.comment_id})
+            case ClimberDeleted():
+                self.forget(event.user_id)
+
+    @staticmethod
+    def _liked(event: ClimbLiked | ClimbUnliked) -> tuple[NotificationKind, str]:
+        if event.comment_id:
+            return NotificationKind.COMMENT_LIKED, event.comment_id
+        return NotificationKind.CLIMB_LIKED, event.climb_id
+
+    def _add(
+        self,
+        recipient: str,
+        kind: NotificationKind,
+        actor: str,
+        target: str,
+        at: datetime,
+        *,
+        climb_id: str | None = None,
+        comment_id: str | None = None,
+    ) -> None:
+        if recipient == actor:
+            return
+        notification_id = new_media_id()
+        # A repeated delivery hits the unique key: already notified.
+        with contextlib.suppress(DuplicateKeyError):
+            self._notifications.insert_one(
+                {
+                    "_id": notification_id,
+                    "notification_id": notification_id,
+                    "key": _key(recipient, kind, actor, target),
+                    "recipient_id": recipient,
+                    "kind": str(kind),
+                    "actor_id": actor,
+                    "climb_id": climb_id,
+                    "comment_id": comment_id,
+                    "created_at": at,
+                    "read": False,
+                }
+            )
+
+    def _remove(self, recipient: str, kind: NotificationKind, actor: str, target: str) -> None:
+        self._notifications.delete_one({"key": _key(recipient, kind, actor, target)})
+
+    def forget(self, climber_id: str) -> int:
+        """Everything to or from a climber who left."""
+        removed = 0
+        for field in ("recipient_id", "actor_id"):
+            removed += self._notifications.delete_many({field: climber_id}).deleted_count
+        return removed
+
+    # -- the API -----------------------------------------------------------------------------
+    def page(self, recipient: str, *, after: PageKey | None, limit: int) -> NotificationPage:
+        query: dict[str, Any] = {"recipient_id": recipient}
+        if after is not None:
+            query["notification_id"] = {"$lt": after.climb_id}
+        rows = list(
+            self._notifications.find(query).sort("notification_id", DESCENDING).limit(limit + 1)
+        )
+        items = rows[:limit]
+        actors = self._profiles.many([r["actor_id"] for r in items])
+        next_cursor = None
+        if len(rows) > limit:
+            last = items[-1]
+            next_cursor = encode_cursor(
+                PageKey(as_utc(last["created_at"]).date(), last["notification_id"])
+            )
+        return NotificationPage(
+            items=[
+                NotificationView(
+                    notification_id=r["notification_id"],
+                    kind=r["kind"],
+                    actor=OwnerCard(
+                        climber_id=r["actor_id"],
+                        display_name=(
+                            actors[r["actor_id"]].display_name
+                            if r["actor_id"] in actors
+                            else f"Climber {r['actor_id'][:6]}"
+                        ),
+                    ),
+                    climb_id=r.get("climb_id"),
+                    comment_id=r.get("comment_id"),
+                    created_at=as_utc(r["created_at"]),
+                    read=bool(r.get("read")),
+                )
+                for r in items
+            ],
+            unread=self._notifications.count_documents({"recipient_id": recipient, "read": False}),
+            next_cursor=next_cursor,
+        )
+
+    def mark_read(self, recipient: str, request: MarkRead) -> int:
+        query: dict[str, Any] = {"recipient_id": recipient, "read": False}
+        if request.notification_ids:
+            query["notification_id"] = {"$in": request.notification_ids}
+        return int(self._notifications.update_many(query, {"$set": {"read": True}}).modified_count)

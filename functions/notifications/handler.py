@@ -1,0 +1,54 @@
+"""GET /notifications and POST /notifications/read: the caller's own notifications only."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from boulderstat.community.api import ERRORS, PageQuery
+from boulderstat.community.notifications import MarkRead, NotificationPage
+from boulderstat.community.wiring import community
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+TAGS = ["notifications"]
+
+
+class Marked(BaseModel):
+    marked: int
+
+
+@app.get(
+    "/notifications",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="My notifications, newest first",
+    responses=ERRORS,
+)
+def list_notifications(page: Annotated[PageQuery, Query()]) -> NotificationPage:
+    return community().notifier.page(caller_id(app), after=page.cursor, limit=page.limit)
+
+
+@app.post(
+    "/notifications/read",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Mark some (or all) of my notifications read",
+    responses=ERRORS,
+)
+def mark_read(request: MarkRead) -> Marked:
+    return Marked(marked=community().notifier.mark_read(caller_id(app), request))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
