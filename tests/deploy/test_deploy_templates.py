@@ -28,6 +28,24 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "GET /media",
     "GET /media/{mediaId}",
     "DELETE /media/{mediaId}",
+    # community
+    "GET /me",
+    "PATCH /me",
+    "GET /me/followers",
+    "PUT /me/followers/{climberId}",
+    "DELETE /me/followers/{climberId}",
+    "GET /me/following",
+    "GET /me/blocked",
+    "GET /climbers",
+    "GET /climbers/{climberId}",
+    "PUT /climbers/{climberId}/follow",
+    "DELETE /climbers/{climberId}/follow",
+    "PUT /climbers/{climberId}/block",
+    "DELETE /climbers/{climberId}/block",
+    "GET /feed",
+    "GET /feed/discover",
+    "GET /climbers/{climberId}/climbs",
+    "GET /climbs/{climbId}/card",
 }
 # Resource types with a physical name, and the property that sets it.
 NAME_PROPERTY = {
@@ -232,8 +250,9 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
         "media": "boulderstat.media",
         "on_object_created": "boulderstat.media",
         "thumbnail": "boulderstat.media",
+        "climbers": "boulderstat.community",
     }
-    for name in ("climbs", "upload_url", "media", "on_object_created", "thumbnail", "auth"):
+    for name in (*expected, "upload_url", "auth", "feed"):
         role = _role_of(stage, stage.function(name))
         put_events = [s for s in _statements(role) if "events:PutEvents" in _as_list(s["Action"])]
         if name not in expected:
@@ -302,6 +321,9 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
         "s3:DeleteObject": {uploads},
         "s3:ListBucket": {bucket},
     }
+    # Community functions only mint GETs of renditions (feed cards, profile pictures).
+    assert s3("feed") == {"s3:GetObject": {derived}}
+    assert s3("climbers") == {"s3:GetObject": {derived}}
 
 
 def test_the_sweeper_runs_on_a_schedule_and_publishes_only_what_it_redrives(
