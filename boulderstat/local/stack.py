@@ -30,6 +30,7 @@ from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
 from boulderstat.local.router import EventRouter, Route
 from boulderstat.local.routes import load_routes
 from boulderstat.local.subscriber import Subscriber
+from boulderstat.local.sweeps import DEFAULT_INTERVAL_SECONDS, PeriodicSweeps
 from boulderstat.local.web import local_pages
 from boulderstat.settings import Settings
 
@@ -89,6 +90,7 @@ class LocalStack:
         extra_routes: dict[str, ExtraRoute] | None = None,
         settings_overrides: dict[str, Any] | None = None,
         mongodb_uri: str | None = None,
+        sweep_interval: float | None = DEFAULT_INTERVAL_SECONDS,
         function_environment: FunctionEnvironment | None = None,
         credentials: Mapping[str, str] | None = None,
         queue_workers: int | None = None,
@@ -120,6 +122,8 @@ class LocalStack:
         self._moto: Any = None
         self._mongo: subprocess.Popen[bytes] | None = None
         self._router: EventRouter | None = None
+        self._sweep_interval = sweep_interval  # None: no scheduled sweeps
+        self.sweeps: PeriodicSweeps | None = None
         self.api: LocalHttpApi | None = None
         self.settings: Settings | None = None
         self.queues: provision.Queues | None = None
@@ -183,6 +187,14 @@ class LocalStack:
             workers=self.queue_workers,
         )
         self._router.start()
+        self.sweeps = PeriodicSweeps(
+            self.functions.invoke,
+            region=settings.region,
+            rule=f"boulderstat-{self.stage}-sweeper",
+            interval=self._sweep_interval or DEFAULT_INTERVAL_SECONDS,
+        )
+        if self._sweep_interval:
+            self.sweeps.start()
         verifier = CognitoJwtVerifier(
             issuer=settings.cognito_issuer,
             jwks_url=settings.jwks_url,
@@ -207,6 +219,8 @@ class LocalStack:
             self.api.stop()
         if self._router:
             self._router.stop()
+        if self.sweeps:
+            self.sweeps.stop()
         if self.functions:
             self.functions.close()
         if self.data_dir and self.settings and self._moto:
