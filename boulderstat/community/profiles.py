@@ -33,6 +33,7 @@ CLIMBER_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SEARCH_LIMIT_MAX = 50
+ONE_BATCH = 100_000  # id lists in one reply: round trips must not grow with the list
 
 
 def _single_line(value: str) -> str:
@@ -188,7 +189,8 @@ class ProfileRepository:
 
     def private_ids(self) -> list[str]:
         """Every private account (their public climbs stay out of the discover feed)."""
-        return [d["_id"] for d in self._profiles.find({"private": True}, {"_id": 1})]
+        found = self._profiles.find({"private": True}, {"_id": 1}).batch_size(ONE_BATCH)
+        return [d["_id"] for d in found]
 
     def search(self, prefix: str, *, exclude: list[str], limit: int) -> list[Profile]:
         key = name_key(prefix)

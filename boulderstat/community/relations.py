@@ -26,6 +26,9 @@ from boulderstat.climbs.models import Visibility
 from boulderstat.community.clock import Clock, as_utc, utc_now
 
 FOLLOWS = "follows"
+# Id lists come back in one reply (a few hundred KB at most), not 101 documents plus getMores:
+# the number of round trips must not grow with the number of followees.
+ONE_BATCH = 100_000
 BLOCKS = "blocks"
 
 
@@ -120,7 +123,7 @@ class Relations:
         found = self._blocks.find(
             {"$or": [{"blocker_id": climber_id}, {"blocked_id": climber_id}]},
             {"blocker_id": 1, "blocked_id": 1},
-        )
+        ).batch_size(ONE_BATCH)
         others = {
             d["blocked_id"] if d["blocker_id"] == climber_id else d["blocker_id"] for d in found
         }
@@ -130,7 +133,7 @@ class Relations:
         """Whom the climber follows (approved follows only)."""
         found = self._follows.find(
             {"follower_id": climber_id, "status": str(FollowStatus.ACTIVE)}, {"followee_id": 1}
-        )
+        ).batch_size(ONE_BATCH)
         return [d["followee_id"] for d in found]
 
     # -- follows -----------------------------------------------------------------------------
