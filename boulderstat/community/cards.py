@@ -168,6 +168,7 @@ class CardBuilder:
         wanted: dict[str, set[str]] = {}
         for climb in climbs:
             wanted.setdefault(climb["user_id"], set()).update(climb.get("media_ids") or [])
+        # (A climb's media ids name climb media; a profile's picture id names its own upload.)
         for owner_id, profile in owners.items():
             if profile.picture_media_id:
                 wanted.setdefault(owner_id, set()).add(profile.picture_media_id)

@@ -28,9 +28,10 @@ from boulderstat.community.clock import Clock, utc_now
 from boulderstat.community.profiles import Profile, ProfileChanges, ProfileRepository
 from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import Follow, FollowStatus, Relations
-from boulderstat.errors import InvalidRequest, NotFound
+from boulderstat.errors import InvalidRequest, NotFound, ValidationFailed
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import ClimberFollowed, ClimberUnfollowed
+from boulderstat.media.delivery import MediaLinks
 
 
 class FollowState(StrEnum):
@@ -90,15 +91,16 @@ class Climbers:
         relations: Relations,
         publisher: EventPublisher,
         *,
-        pictures: object | None = None,
+        links: MediaLinks | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self._climbs = db[CLIMBS]
+        self._media = db["media"]
         self._follows = db["follows"]
         self._profiles = profiles
         self._relations = relations
         self._publisher = publisher
-        self._pictures = pictures
+        self._links = links
         self._clock = clock
 
     # -- profiles ----------------------------------------------------------------------------
@@ -106,6 +108,13 @@ class Climbers:
         return self._profiles.get_or_create(climber_id)
 
     def change_me(self, climber_id: str, changes: ProfileChanges) -> Profile:
+        picture = changes.picture_media_id
+        if picture is not None and not self._media.count_documents(
+            {"_id": picture, "user_id": climber_id, "purpose": "profile_picture"}, limit=1
+        ):
+            raise ValidationFailed(
+                "body.picture_media_id: not one of your uploads with purpose profile_picture"
+            )
         before = self._profiles.get_or_create(climber_id)
         after = self._profiles.update(climber_id, changes)
         if before.private and not after.private:
@@ -127,6 +136,7 @@ class Climbers:
             bio=profile.bio,
             home_gym=profile.home_gym,
             private=profile.private,
+            picture=self._picture(profile),
             followers=self._follows.count_documents({"followee_id": climber_id, "status": active}),
             following=self._follows.count_documents({"follower_id": climber_id, "status": active}),
             relationship=Relationship(
@@ -136,6 +146,31 @@ class Climbers:
             ),
             stats=stats,
         )
+
+    def _picture(self, profile: Profile) -> list[RenditionLink]:
+        """The square crops, once processed (only the owner's own upload, only when ready)."""
+        if not profile.picture_media_id or self._links is None:
+            return []
+        found = self._media.find_one(
+            {
+                "_id": profile.picture_media_id,
+                "user_id": profile.climber_id,
+                "purpose": "profile_picture",
+                "status": "ready",
+            }
+        )
+        if found is None:
+            return []
+        return [
+            RenditionLink(
+                name=r["name"],
+                url=self._links.url_for(r["key"]),
+                width=r["width"],
+                height=r["height"],
+                format=r["format"],
+            )
+            for r in found.get("renditions") or []
+        ]
 
     def _stats(self, visible: dict[str, object]) -> PublicStats:
         rows = list(self._climbs.aggregate(stats_pipeline(dict(visible))))

@@ -18,6 +18,7 @@ from boulderstat.community.cards import CardBuilder
 from boulderstat.community.climbers import Climbers
 from boulderstat.community.comments import Comments
 from boulderstat.community.feed import Feed
+from boulderstat.community.leaving import AccountDeletion
 from boulderstat.community.likes import Likes
 from boulderstat.community.notifications import Notifier
 from boulderstat.community.profiles import ProfileRepository
@@ -39,29 +40,33 @@ class Community:
     comments: Comments
     likes: Likes
     notifier: Notifier
+    leaving: AccountDeletion
 
 
 def build(db: Database, settings: Settings, *, s3: object, publisher: EventPublisher) -> Community:
     profiles = ProfileRepository(db)
     relations = Relations(db)
+    storage = MediaStorage(s3, settings.media_bucket)
     links = MediaLinks(
-        MediaStorage(s3, settings.media_bucket),
+        storage,
         expires_in=settings.media_url_expires_seconds,
         cdn_base_url=settings.media_cdn_base_url,
     )
     cards = CardBuilder(db, profiles, links)
     feed = Feed(db, relations, profiles, cards)
     comments = Comments(db, feed, relations, profiles, publisher)
+    notifier = Notifier(db, profiles)
     return Community(
         db=db,
         settings=settings,
         profiles=profiles,
         relations=relations,
-        climbers=Climbers(db, profiles, relations, publisher),
+        climbers=Climbers(db, profiles, relations, publisher, links=links),
         feed=feed,
         comments=comments,
         likes=Likes(db, feed, comments, publisher),
-        notifier=Notifier(db, profiles),
+        notifier=notifier,
+        leaving=AccountDeletion(db, relations, notifier, storage, publisher),
     )
 
 
@@ -72,6 +77,7 @@ def ensure_indexes(community: Community) -> None:
     community.comments.ensure_indexes()
     community.likes.ensure_indexes()
     community.notifier.ensure_indexes()
+    community.leaving.ensure_indexes()
 
 
 @cache

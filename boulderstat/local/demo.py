@@ -78,8 +78,66 @@ class Demo:
             self.save_renditions(media)
             stats = self.api.get("/climbs/stats")
             self.report(media, subscriber.received, stats)
+            self.community(climb_id)
         finally:
             subscriber.close()
+
+    def community(self, climb_id: str) -> None:
+        """A second climber follows the first, sees the send with its renditions in the feed,
+        likes and comments; the first climber gets the notifications through the bus."""
+        assert self.api is not None
+        _say("\n=== community ===")
+        me = self.api.patch(
+            "/me", {"display_name": "Demo Climber", "home_gym": "Local Boulder Gym"}
+        )
+        visibility = me["default_visibility"]
+        _say(f"  demo-climber's profile: {me['display_name']}, climbs default to {visibility}")
+        token = self.stack.token("demo-friend")["IdToken"]
+        friend = BoulderStatClient(self.stack.api_url, id_token=token)
+        friend.get("/me")
+        friend.patch("/me", {"display_name": "Demo Friend"})
+        found = friend.get("/climbers", params={"q": "demo cl"})["items"]
+        if self.sub not in {c["climber_id"] for c in found}:
+            raise DemoFailed("search by name prefix did not find the demo climber")
+        follow = friend.put(f"/climbers/{self.sub}/follow")
+        _say(f"  demo-friend found 'Demo Climber' by name and follows: {follow['status']}")
+        feed = friend.get("/feed", params={"limit": 10})
+        card = next((c for c in feed["items"] if c["climb_id"] == climb_id), None)
+        if card is None or not card["media"]:
+            raise DemoFailed("the send with media is not in the friend's feed")
+        loaded = 0
+        for medium in card["media"]:
+            for rendition in medium["renditions"][:1]:
+                requests.get(rendition["url"], timeout=60).raise_for_status()
+                loaded += 1
+        renditions = sum(len(m["renditions"]) for m in card["media"])
+        _say(
+            f"  demo-friend's feed: {len(feed['items'])} cards; '{card['title']}' "
+            f"({card['grade_label']}) by {card['owner']['display_name']} with {len(card['media'])} "
+            f"media, {renditions} rendition URLs ({loaded} loaded over HTTP)"
+        )
+        liked = friend.put(f"/climbs/{climb_id}/like")
+        comment = friend.post(f"/climbs/{climb_id}/comments", {"text": "Strong send! Beta?"})
+        self.api.post(f"/climbs/{climb_id}/comments", {"text": "Left hand crimp, then trust it."})
+        self.api.put(f"/climbs/{climb_id}/comments/{comment['comment_id']}/like")
+        thread = friend.get(f"/climbs/{climb_id}/comments")["items"]
+        _say(f"  demo-friend liked it (likes: {liked['like_count']}) and commented; thread:")
+        for item in thread:
+            _say(f"    {item['author']['display_name']}: {item['text']}")
+        deadline = time.monotonic() + 30
+        notifications: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            notifications = self.api.get("/notifications")["items"]
+            if {n["kind"] for n in notifications} >= {"followed", "climb_liked", "commented"}:
+                break
+            time.sleep(0.3)
+        else:
+            raise DemoFailed(f"notifications did not arrive: {notifications}")
+        _say("  demo-climber's notifications (community events -> bus -> notify consumer):")
+        for n in notifications:
+            _say(f"    {n['kind']:<14} from {n['actor']['display_name']}")
+        card = self.api.get(f"/climbs/{climb_id}/card")
+        _say(f"  the card now: {card['like_count']} like, {card['comment_count']} comments")
 
     def log_climbs(self) -> str:
         assert self.api is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,6 +12,7 @@ from boulderstat.media.filenames import display_filename
 from boulderstat.media.status import FailurePhase, MediaStatus
 
 CLIMB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+MediaPurpose = Literal["climb", "profile_picture"]
 
 
 class UploadRequest(BaseModel):
@@ -28,6 +29,10 @@ class UploadRequest(BaseModel):
     )
     climb_id: str | None = Field(
         default=None, pattern=CLIMB_ID_PATTERN, description="One of the caller's climbs."
+    )
+    purpose: MediaPurpose = Field(
+        default="climb",
+        description="`profile_picture`: a photo rendered as square crops for PATCH /me.",
     )
 
     @field_validator("filename")

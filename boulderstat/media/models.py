@@ -100,6 +100,7 @@ class MediaDocument(BaseModel):
     declared_size: int
     filename: str | None = None
     climb_id: str | None = None
+    purpose: str = "climb"  # or "profile_picture" (square crops, see imaging/avatar.py)
     bucket: str
     key: str
     created_at: UtcDatetime

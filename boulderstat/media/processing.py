@@ -38,6 +38,7 @@ from boulderstat.imaging import (
     process_photo,
     process_video,
 )
+from boulderstat.imaging.avatar import process_profile_picture
 from boulderstat.media.keys import derived_prefix
 from boulderstat.media.models import MediaDocument, MediaMetadata, Rendition
 from boulderstat.media.repository import MediaRepository
@@ -160,6 +161,11 @@ class MediaProcessor:
             raise out_of_time()
         out_dir.mkdir()
         settings = self._settings
+        if document.purpose == "profile_picture":
+            picture = process_profile_picture(
+                original, out_dir, max_pixels=settings.max_image_pixels
+            )
+            return self._photo(picture)
         if document.kind == "photo":
             photo = process_photo(
                 original,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from boulderstat.errors import NotFound, PayloadTooLarge
+from boulderstat.errors import NotFound, PayloadTooLarge, ValidationFailed
 from boulderstat.media.api_models import PresignedPostView, UploadGrant, UploadRequest
 from boulderstat.media.climb_ownership import ClimbOwnership
 from boulderstat.media.ids import new_media_id
@@ -49,6 +49,12 @@ class UploadService:
             raise PayloadTooLarge(
                 f"A {media_type.kind} may be at most {cap} bytes; {request.size} declared"
             )
+        if request.purpose == "profile_picture" and (
+            media_type.kind != "photo" or request.climb_id is not None
+        ):
+            raise ValidationFailed(
+                "body.purpose: a profile picture is a photo and belongs to no climb"
+            )
         if request.climb_id is not None and not self._climbs.owns(user_id, request.climb_id):
             raise NotFound(f"No climb {request.climb_id}")
 
@@ -70,6 +76,7 @@ class UploadService:
             declared_size=request.size,
             filename=request.filename,
             climb_id=request.climb_id,
+            purpose=request.purpose,
             bucket=self._storage.bucket,
             key=key,
             created_at=now,

@@ -55,6 +55,8 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "DELETE /climbs/{climbId}/comments/{commentId}/like",
     "GET /notifications",
     "POST /notifications/read",
+    "DELETE /me",
+    "GET /me/deletion",
 }
 # Resource types with a physical name, and the property that sets it.
 NAME_PROPERTY = {
@@ -261,6 +263,7 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
         "thumbnail": "boulderstat.media",
         "climbers": "boulderstat.community",
         "reactions": "boulderstat.community",
+        "leave": "boulderstat.community",
     }
     for name in (*expected, "upload_url", "auth", "feed", "notifications", "notify"):
         role = _role_of(stage, stage.function(name))
@@ -335,6 +338,8 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
     assert s3("feed") == {"s3:GetObject": {derived}}
     assert s3("climbers") == {"s3:GetObject": {derived}}
     assert s3("reactions") == {} and s3("notifications") == {} and s3("notify") == {}
+    # Leaving removes everything under the climber's prefixes (listing to find it).
+    assert s3("leave") == {"s3:DeleteObject": {uploads, derived}, "s3:ListBucket": {bucket}}
 
 
 def test_the_sweeper_runs_on_a_schedule_and_publishes_only_what_it_redrives(

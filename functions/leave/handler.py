@@ -1,0 +1,88 @@
+"""Leaving: DELETE /me starts (or continues) the account deletion job and runs it as far as
+this invocation's time allows; GET /me/deletion shows its progress; a schedule resumes every
+job an earlier invocation did not finish (see boulderstat/community/leaving.py)."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from boulderstat.community.api import ERRORS, NOT_FOUND
+from boulderstat.community.leaving import AccountDeletion, DeletionView, OutOfTime
+from boulderstat.community.wiring import community
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.settings import get_settings
+from boulderstat.time_budget import TimeBudget
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+TAGS = ["community"]
+# Time kept back from the invocation for writing the job's progress and answering.
+MARGIN_SECONDS = 3.0
+
+
+def leaving() -> AccountDeletion:
+    return community().leaving
+
+
+@app.delete(
+    "/me",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Delete my account and everything of mine",
+    description=(
+        "Removes profile, climbs, media (originals and renditions), follows both ways, likes, "
+        "comments (and what others wrote on my climbs) and notifications, then publishes "
+        "`Climber Deleted`. Answers 200 when done, 202 while the job still runs (it finishes "
+        "on its own; GET /me/deletion shows progress)."
+    ),
+    responses={
+        202: {
+            "description": "Still running; it finishes on its own.",
+            "content": {"application/json": {"model": DeletionView}},
+        }
+    }
+    | ERRORS,
+)
+def delete_me() -> Response[DeletionView]:
+    climber_id = caller_id(app)
+    jobs = leaving()
+    jobs.request(climber_id)
+    remaining = app.lambda_context.get_remaining_time_in_millis()
+    try:
+        view = jobs.run(
+            climber_id, TimeBudget.before_timeout(remaining, margin_seconds=MARGIN_SECONDS)
+        )
+    except OutOfTime:
+        view = jobs.status(climber_id)
+    status = 200 if view.status == "done" else 202
+    return Response(status, content_types.APPLICATION_JSON, view.model_dump_json())
+
+
+@app.get(
+    "/me/deletion",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Progress of my account deletion",
+    responses=ERRORS | NOT_FOUND,
+)
+def deletion_status() -> DeletionView:
+    return leaving().status(caller_id(app))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    if event.get("detail-type") == "Scheduled Event":
+        budget = TimeBudget.before_timeout(
+            context.get_remaining_time_in_millis(), margin_seconds=MARGIN_SECONDS
+        )
+        finished = leaving().resume_unfinished(budget)
+        logger.info("resumed account deletions", finished=finished)
+        return {"finished": finished}
+    return app.resolve(event, context)
