@@ -1,19 +1,28 @@
-"""Every event detail BoulderStat emits. `events/schemas/*.json` are generated from these.
+"""Every event detail BoulderStat emits. `events/schemas/*.json` and `docs/asyncapi.yaml` are
+generated from these.
 
-Details carry ids and facts for downstream consumers, never presigned URLs or tokens.
+Details carry ids and facts for downstream consumers, never presigned URLs or tokens. Delivery
+is at least once and unordered (docs/events.md): every detail carries an `idempotency_key` that
+is the same on every re-publish of one fact, and climb events carry the climb's `revision`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CLIMB_SOURCE = "boulderstat.climbs"
 MEDIA_SOURCE = "boulderstat.media"
 
 MediaKind = Literal["photo", "video"]
+
+
+def kebab(detail_type: str) -> str:
+    """`Media Processed` -> `media-processed`: file names, schema ids and key prefixes."""
+    return re.sub(r"[^a-z0-9]+", "-", detail_type.lower()).strip("-")
 
 
 class EventDetail(BaseModel):
@@ -23,17 +32,48 @@ class EventDetail(BaseModel):
 
     SOURCE: ClassVar[str]
     DETAIL_TYPE: ClassVar[str]
+    # The fields that identify the fact an event reports; its idempotency key is built from them.
+    KEY_FIELDS: ClassVar[tuple[str, ...]]
 
     schema_version: Literal[1] = 1
+    idempotency_key: str = Field(
+        description=(
+            "Identifies the fact this event reports: the same on every re-publish of it, "
+            "different for every other fact. `<detail-type in kebab case>:` followed by the "
+            "fields named in `x-idempotency-key-fields`, joined by `:`. Dedupe on it."
+        ),
+    )
     user_id: str = Field(description="Cognito `sub` of the climber who owns the data.")
     occurred_at: datetime
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_idempotency_key(cls, data: Any) -> Any:
+        """Producers never build keys by hand: the key follows from the fields it names."""
+        if isinstance(data, dict) and "idempotency_key" not in data:
+            data = {**data, "idempotency_key": cls.idempotency_key_of(data)}
+        return data
+
+    @classmethod
+    def idempotency_key_of(cls, fields: dict[str, Any]) -> str:
+        return ":".join([kebab(cls.DETAIL_TYPE), *(str(fields.get(n)) for n in cls.KEY_FIELDS)])
+
 
 class ClimbCreated(EventDetail):
+    """A climber logged a climb (revision 1)."""
+
     SOURCE: ClassVar[str] = CLIMB_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Climb Created"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("climb_id", "revision")
 
     climb_id: str
+    revision: int = Field(
+        ge=1,
+        description=(
+            "The climb's revision after this change: 1 when created, +1 per change, the highest "
+            "for the delete. Order a climb's events by it; keep the highest seen."
+        ),
+    )
     grade: int = Field(description="V-grade as a number (V0 = 0); -1 for VB.")
     outcome: str
     climb_date: str = Field(description="ISO date (YYYY-MM-DD) the climb happened.")
@@ -41,10 +81,20 @@ class ClimbCreated(EventDetail):
 
 
 class ClimbUpdated(EventDetail):
+    """A climber changed a climb; `changed_fields` names what changed, the rest is current."""
+
     SOURCE: ClassVar[str] = CLIMB_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Climb Updated"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("climb_id", "revision")
 
     climb_id: str
+    revision: int = Field(
+        ge=1,
+        description=(
+            "The climb's revision after this change: 1 when created, +1 per change, the highest "
+            "for the delete. Order a climb's events by it; keep the highest seen."
+        ),
+    )
     changed_fields: list[str]
     grade: int
     outcome: str
@@ -52,10 +102,20 @@ class ClimbUpdated(EventDetail):
 
 
 class ClimbDeleted(EventDetail):
+    """A climber deleted a climb: its last revision; later-arriving older events are stale."""
+
     SOURCE: ClassVar[str] = CLIMB_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Climb Deleted"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("climb_id", "revision")
 
     climb_id: str
+    revision: int = Field(
+        ge=1,
+        description=(
+            "The climb's revision after this change: 1 when created, +1 per change, the highest "
+            "for the delete. Order a climb's events by it; keep the highest seen."
+        ),
+    )
     media_ids: list[str] = []
 
 
@@ -64,6 +124,7 @@ class MediaUploaded(EventDetail):
 
     SOURCE: ClassVar[str] = MEDIA_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Media Uploaded"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("media_id", "etag")
 
     media_id: str
     climb_id: str | None = None
@@ -89,8 +150,11 @@ class RenditionSummary(BaseModel):
 
 
 class MediaProcessed(EventDetail):
+    """Renditions of one object version exist under `derived/`; the media is `ready`."""
+
     SOURCE: ClassVar[str] = MEDIA_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Media Processed"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("media_id", "etag")
 
     media_id: str
     climb_id: str | None = None
@@ -106,23 +170,39 @@ class MediaProcessed(EventDetail):
 
 
 class MediaProcessingFailed(EventDetail):
+    """An upload was rejected at ingest or could not be processed; the media is `failed`."""
+
     SOURCE: ClassVar[str] = MEDIA_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Media Processing Failed"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("media_id", "etag")
 
     media_id: str
     climb_id: str | None = None
     phase: Literal["ingest", "processing"]
     reason: str = Field(description="Human-readable reason a climber can act on.")
     key: str
+    etag: str = Field(description="ETag of the object version that failed.")
 
 
 class MediaDeleted(EventDetail):
+    """A climber deleted a photo or video: the original, its renditions and its record."""
+
     SOURCE: ClassVar[str] = MEDIA_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Media Deleted"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("media_id",)
 
     media_id: str
     climb_id: str | None = None
     objects_removed: int
+
+
+ClimbEvent = ClimbCreated | ClimbUpdated | ClimbDeleted
+
+
+def climb_event_from_json(detail_type: str, detail: str) -> ClimbEvent:
+    """A climb event as stored in a climb's outbox, read back into its model."""
+    model = {m.DETAIL_TYPE: m for m in (ClimbCreated, ClimbUpdated, ClimbDeleted)}[detail_type]
+    return model.model_validate_json(detail)
 
 
 def all_event_models() -> list[type[EventDetail]]:

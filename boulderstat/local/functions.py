@@ -37,7 +37,11 @@ class LocalLambdaContext:
 
 @cache
 def load_handler(function_name: str) -> Handler:
-    """`functions/<name>/handler.py:handler`, exactly the module path serverless.yml names."""
+    """`functions/<name>/handler.py:handler`, exactly the module path serverless.yml names; a
+    dotted path (`consumers.<name>.handler.handler`) names a downstream consumer's handler."""
+    if "." in function_name:
+        module_path, _, attribute = function_name.rpartition(".")
+        return getattr(importlib.import_module(module_path), attribute)  # type: ignore[no-any-return]
     module = importlib.import_module(f"functions.{function_name}.handler")
     return module.handler
 

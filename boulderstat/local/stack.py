@@ -20,7 +20,7 @@ from typing import Any
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
-from boulderstat.local import provision
+from boulderstat.local import consumers, provision
 from boulderstat.local.functions import invoke
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
 from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
@@ -135,11 +135,18 @@ class LocalStack:
         settings = self._provision(settings).with_overrides(**self._overrides)
         self.settings = settings
         self._export(settings)
+        sqs, bus = aws_client("sqs", settings), settings.event_bus_name
+        # Example downstream consumers (consumers/*/serverless.yml), subscribed through the bus.
+        consumer_routes = [
+            Route(consumers.subscribe(sqs, aws_client("events", settings), bus, c), c.handler)
+            for c in consumers.discover()
+        ]
         self._router = EventRouter(
-            aws_client("sqs", settings),
+            sqs,
             [
                 Route(self.queues.uploads, "on_object_created"),  # type: ignore[union-attr]
                 Route(self.queues.thumbnail, "thumbnail"),  # type: ignore[union-attr]
+                *consumer_routes,
             ],
             invoke,
         )

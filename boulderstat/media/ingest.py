@@ -219,7 +219,7 @@ class IngestService:
         )
 
     def _failed_event(self, document: MediaDocument) -> MediaProcessingFailed:
-        assert document.failure is not None
+        assert document.failure is not None and document.etag is not None
         return MediaProcessingFailed(
             user_id=document.user_id,
             occurred_at=self._clock(),
@@ -228,6 +228,7 @@ class IngestService:
             phase="ingest",
             reason=document.failure.reason,
             key=document.key,
+            etag=document.etag,
         )
 
 
