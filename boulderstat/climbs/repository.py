@@ -6,9 +6,10 @@ overwrites a change it did not see), plus `_id` (= climb_id) and `user_id`.
 
 The outbox: every write stores the event(s) it must publish in the same guarded document write
 (`outbox`, `outbox_since`); `mark_published` clears them only if no later write happened (a later
-write carries them forward and publishes them itself). A delete leaves a tombstone
-(`deleted: true`, with the `Climb Deleted` event in its outbox) that no read returns and that
-`mark_published` removes. `pending_outbox` finds writes whose events never went out: the one
+write carries them forward and publishes them itself). A delete replaces the climb by a
+tombstone holding the `Climb Deleted` event until `mark_published` removes it; its `user_id` is
+null (the owner is kept in `deleted_by`), so no query for a climber's climbs, here or elsewhere,
+can ever return it. `pending_outbox` finds writes whose events never went out: the one
 query that spans climbers, for the outbox sweeper (functions/climb_outbox).
 
 Filters are built here from typed values only; no client dict ever reaches a query.
@@ -45,11 +46,6 @@ _INDEXES = {
     # The outbox sweeper's query: writes whose events are still pending, oldest first.
     "outbox_pending_since": [("outbox_since", 1)],
 }
-# Tombstones (deleted climbs whose event may still be pending) are invisible to every read.
-# Write guards need no such clause (nx-27017 0.8.1 ignores operator clauses in update filters
-# anyway): they name a revision the writer read from a live climb, and a tombstone's revision
-# is always newer than any revision a live read returned.
-_LIVE: dict[str, Any] = {"deleted": None}  # missing or null: `$ne` breaks nx-27017 `$or` pages
 _indexed: set[tuple[int, str]] = set()
 
 
@@ -119,7 +115,7 @@ def _date_bounds(period: DateRange) -> dict[str, str]:
 
 
 def period_filter(user_id: str, period: DateRange) -> dict[str, Any]:
-    query: dict[str, Any] = {"user_id": user_id, **_LIVE}
+    query: dict[str, Any] = {"user_id": user_id}
     if bounds := _date_bounds(period):
         query["climb_date"] = bounds
     return query
@@ -177,7 +173,7 @@ class ClimbRepository:
         self._climbs.insert_one(_to_document(user_id, climb, [event], now))
 
     def get(self, user_id: str, climb_id: str) -> StoredClimb | None:
-        document = self._climbs.find_one({"_id": climb_id, "user_id": user_id, **_LIVE})
+        document = self._climbs.find_one({"_id": climb_id, "user_id": user_id})
         return _from_document(document) if document else None
 
     def replace(
@@ -213,10 +209,10 @@ class ClimbRepository:
         """Replaces the climb by a tombstone holding its pending events; False if it changed."""
         tombstone = {
             "_id": climb_id,
-            "user_id": user_id,
+            "user_id": None,
+            "deleted_by": user_id,
             "climb_id": climb_id,
             "revision": expected_revision + 1,
-            "deleted": True,
             **_outbox(outbox, now),
         }
         result = self._climbs.find_one_and_replace(
@@ -231,9 +227,10 @@ class ClimbRepository:
     ) -> bool:
         """The outbox of `revision` went out: clear it (or drop the tombstone). False when a
         later write happened meanwhile; that write carries the events forward itself."""
-        guard = {"_id": climb_id, "user_id": user_id, "revision": revision}
         if tombstone:
-            return self._climbs.delete_one({**guard, "deleted": True}).deleted_count == 1
+            guard = {"_id": climb_id, "deleted_by": user_id, "revision": revision}
+            return self._climbs.delete_one(guard).deleted_count == 1
+        guard = {"_id": climb_id, "user_id": user_id, "revision": revision}
         cleared = {"$set": {"outbox": [], "outbox_since": None}}
         return self._climbs.update_one(guard, cleared).matched_count == 1
 
@@ -246,10 +243,10 @@ class ClimbRepository:
         )
         return [
             PendingEvents(
-                user_id=d["user_id"],
+                user_id=d.get("user_id") or d["deleted_by"],
                 climb_id=d["_id"],
                 revision=int(d["revision"]),
-                tombstone=bool(d.get("deleted")),
+                tombstone=d.get("user_id") is None,
                 events=_events(d),
             )
             for d in found

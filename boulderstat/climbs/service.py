@@ -28,6 +28,7 @@ from boulderstat.climbs.models import (
     DateRange,
     NewClimb,
     StatsQuery,
+    Visibility,
 )
 from boulderstat.climbs.outbox import ClimbOutbox
 from boulderstat.climbs.repository import ClimbRepository, StoredClimb
@@ -39,6 +40,7 @@ from boulderstat.revisions import IfMatch
 logger = Logger(child=True)
 
 Clock = Callable[[], datetime]
+DefaultVisibility = Callable[[str], Visibility]
 FUTURE_SLACK = timedelta(days=1)  # a climber east of UTC may already be on tomorrow's date
 # Without If-Match a change is applied to whatever is current: re-read and retry when another
 # write wins the race. Bounded, with a short jittered pause, so a burst of concurrent writers
@@ -81,9 +83,12 @@ class ClimbService:
         *,
         page_size_default: int = 20,
         page_size_max: int = 100,
+        default_visibility: DefaultVisibility | None = None,
     ) -> None:
         self._repository = repository
         self._outbox = ClimbOutbox(repository, publisher)
+        # The climber's own default (their profile), for climbs logged without a visibility.
+        self._default_visibility = default_visibility or (lambda _user_id: Visibility.PRIVATE)
         self._clock = clock
         self._page_size_default = page_size_default
         self._page_size_max = page_size_max
@@ -92,9 +97,11 @@ class ClimbService:
     def create(self, user_id: str, details: NewClimb) -> Climb:
         now = _to_millis(self._clock())
         self._check_date(details, now)
+        visibility = details.visibility or self._default_visibility(user_id)
         climb = Climb.model_validate(
             {
                 **details.model_dump(),
+                "visibility": visibility,
                 "climb_id": new_climb_id(now),
                 "revision": 1,
                 "created_at": now,

@@ -9,13 +9,14 @@ is the same on every re-publish of one fact, and climb events carry the climb's 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CLIMB_SOURCE = "boulderstat.climbs"
 MEDIA_SOURCE = "boulderstat.media"
+COMMUNITY_SOURCE = "boulderstat.community"
 
 MediaKind = Literal["photo", "video"]
 
@@ -23,6 +24,14 @@ MediaKind = Literal["photo", "video"]
 def kebab(detail_type: str) -> str:
     """`Media Processed` -> `media-processed`: file names, schema ids and key prefixes."""
     return re.sub(r"[^a-z0-9]+", "-", detail_type.lower()).strip("-")
+
+
+def _key_part(value: Any) -> str:
+    """Facts that can repeat (a follow, unfollow, follow again) are told apart by when they
+    happened: one spelling of a time, whether it arrives as a datetime or as JSON text."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
 
 
 class EventDetail(BaseModel):
@@ -56,7 +65,9 @@ class EventDetail(BaseModel):
 
     @classmethod
     def idempotency_key_of(cls, fields: dict[str, Any]) -> str:
-        return ":".join([kebab(cls.DETAIL_TYPE), *(str(fields.get(n)) for n in cls.KEY_FIELDS)])
+        return ":".join(
+            [kebab(cls.DETAIL_TYPE), *(_key_part(fields.get(n)) for n in cls.KEY_FIELDS)]
+        )
 
 
 class ClimbCreated(EventDetail):
@@ -196,6 +207,85 @@ class MediaDeleted(EventDetail):
     objects_removed: int
 
 
+class ClimberFollowed(EventDetail):
+    """`user_id` started following (or asked to follow, `status` pending) `followee_id`."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climber Followed"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("user_id", "followee_id", "status", "occurred_at")
+
+    followee_id: str
+    status: Literal["active", "pending"]
+
+
+class ClimberUnfollowed(EventDetail):
+    """The follow from `user_id` to `followee_id` is gone (unfollowed, removed or blocked)."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climber Unfollowed"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("user_id", "followee_id", "occurred_at")
+
+    followee_id: str
+
+
+class ClimbLiked(EventDetail):
+    """`user_id` liked a climb (or, with `comment_id`, a comment on it) of `owner_id`."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climb Liked"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("user_id", "climb_id", "comment_id", "occurred_at")
+
+    climb_id: str
+    comment_id: str | None = None
+    owner_id: str = Field(description="Who owns what was liked (the climb or the comment).")
+
+
+class ClimbUnliked(EventDetail):
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climb Unliked"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("user_id", "climb_id", "comment_id", "occurred_at")
+
+    climb_id: str
+    comment_id: str | None = None
+    owner_id: str
+
+
+class CommentPosted(EventDetail):
+    """`user_id` commented on `climb_owner_id`'s climb. The text stays in the API."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Comment Posted"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("comment_id",)
+
+    climb_id: str
+    comment_id: str
+    climb_owner_id: str
+
+
+class CommentDeleted(EventDetail):
+    """`user_id` (the author or the climb's owner) deleted a comment."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Comment Deleted"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("comment_id",)
+
+    climb_id: str
+    comment_id: str
+    climb_owner_id: str
+    author_id: str
+
+
+class ClimberDeleted(EventDetail):
+    """Everything of `user_id` is gone: profile, climbs, media, follows, likes, comments."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climber Deleted"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("user_id",)
+
+    climbs_removed: int
+    media_removed: int
+
+
 ClimbEvent = ClimbCreated | ClimbUpdated | ClimbDeleted
 
 
@@ -214,4 +304,11 @@ def all_event_models() -> list[type[EventDetail]]:
         MediaProcessed,
         MediaProcessingFailed,
         MediaDeleted,
+        ClimberFollowed,
+        ClimberUnfollowed,
+        ClimbLiked,
+        ClimbUnliked,
+        CommentPosted,
+        CommentDeleted,
+        ClimberDeleted,
     ]
