@@ -4,7 +4,8 @@ How a consumer is registered: put it in `consumers/<name>/` with its own `server
 functions have `eventBridge` events (pattern + handler). Nothing else: the local stack reads every
 such file, and for each function creates what AWS would, on the local bus: a rule with the same
 pattern, targeting a queue (with a dead-letter queue) that the event router drains into the
-handler, with the same retries as our own functions. Local and AWS subscriptions cannot drift.
+handler, run in its own execution environments like our functions, with the same retries and
+the timeout/memory its serverless.yml declares. Local and AWS subscriptions cannot drift.
 """
 
 from __future__ import annotations
@@ -17,29 +18,41 @@ from typing import Any
 import yaml
 
 from boulderstat.local import provision
+from boulderstat.local.functions import FunctionConfig
 
 CONSUMERS_DIR = Path(__file__).resolve().parents[2] / "consumers"
 
 
 @dataclass(frozen=True)
 class LocalConsumer:
-    name: str  # <consumer>-<function>, e.g. media_stats-media_processed
-    handler: str  # dotted module path and attribute, e.g. consumers.media_stats.handler.handler
+    function: FunctionConfig  # name <consumer>-<function>, e.g. media_stats-media_processed
     pattern: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.function.name
 
 
 def discover(directory: Path = CONSUMERS_DIR) -> list[LocalConsumer]:
     found = []
     for config in sorted(directory.glob("*/serverless.yml")):
+        # Plain YAML is enough: consumers write no CloudFormation short tags.
         service = yaml.safe_load(config.read_text())
+        provider = service.get("provider") or {}
         for function_name, function in (service.get("functions") or {}).items():
-            module, _, attribute = function["handler"].rpartition(".")
+            timeout = function.get("timeout", provider.get("timeout", 6))
+            memory = function.get("memorySize", provider.get("memorySize", 1024))
             for event in function.get("events") or []:
                 if "eventBridge" in event:
                     found.append(
                         LocalConsumer(
-                            name=f"{config.parent.name}-{function_name}",
-                            handler=f"consumers.{config.parent.name}.{module}.{attribute}",
+                            FunctionConfig(
+                                name=f"{config.parent.name}-{function_name}",
+                                timeout_seconds=float(timeout),
+                                memory_mb=int(memory),
+                                # serverless.yml's path form, from the repository root
+                                handler=f"consumers/{config.parent.name}/{function['handler']}",
+                            ),
                             pattern=event["eventBridge"]["pattern"],
                         )
                     )

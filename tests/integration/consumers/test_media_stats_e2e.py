@@ -55,7 +55,8 @@ def test_the_consumer_subscribes_from_its_own_serverless_config() -> None:
     }
     (local,) = [c for c in discover() if c.name.startswith("media_stats-")]
     assert local.pattern == bridge["pattern"]
-    assert local.handler == "consumers.media_stats.handler.handler"
+    assert local.function.handler_spec == "consumers/media_stats/handler.handler"
+    assert local.function.timeout_seconds == config["provider"]["timeout"]
 
 
 def test_upload_to_processed_to_counted_once_even_when_delivered_twice(
