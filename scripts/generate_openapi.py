@@ -32,6 +32,7 @@ HTTP_APPS: tuple[str, ...] = (
     "functions.feed.handler",
     "functions.reactions.handler",
     "functions.notifications.handler",
+    "functions.leave.handler",
 )
 
 TITLE = "BoulderStat API"

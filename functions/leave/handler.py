@@ -60,7 +60,7 @@ def delete_me() -> Response[DeletionView]:
     except OutOfTime:
         view = jobs.status(climber_id)
     status = 200 if view.status == "done" else 202
-    return Response(status, content_types.APPLICATION_JSON, view.model_dump_json())
+    return Response(status, content_types.APPLICATION_JSON, view)
 
 
 @app.get(
