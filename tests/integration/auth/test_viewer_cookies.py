@@ -10,7 +10,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from boulderstat.local.stack import LocalStack
-from boulderstat.settings import get_settings
 from tests.integration.auth.web_app import SignedIn, auth_post, set_cookies
 from tests.unit.media.test_viewer_cookies import _from_cloudfront_b64
 
@@ -20,9 +19,8 @@ VIEWER = {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
 
 
 @pytest.fixture
-def behind_cloudfront(
-    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[rsa.RSAPrivateKey]:
+def behind_cloudfront(stack: LocalStack) -> Iterator[rsa.RSAPrivateKey]:
+    """The auth function configured as serverless.yml configures it behind CloudFront."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -32,12 +30,9 @@ def behind_cloudfront(
     stack.client("ssm").put_parameter(
         Name=PARAMETER, Value=pem, Type="SecureString", Overwrite=True
     )
-    monkeypatch.setenv("CDN_KEY_PAIR_ID", KEY_ID)
-    monkeypatch.setenv("CDN_PRIVATE_KEY_PARAMETER", PARAMETER)
-    get_settings.cache_clear()
-    yield key
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    patch = {"CDN_KEY_PAIR_ID": KEY_ID, "CDN_PRIVATE_KEY_PARAMETER": PARAMETER}
+    with stack.function_environment_patch("auth", **patch):
+        yield key
 
 
 def test_sign_in_refresh_and_logout_manage_the_rendition_cookies(
