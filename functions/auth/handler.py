@@ -118,9 +118,9 @@ def refresh() -> Response[SessionTokens]:
 def logout() -> Response[None]:
     cleared = sign_in_sessions(get_settings()).end(app.current_event.cookies or [])
     metrics.add_metric(name="SignOuts", unit=MetricUnit.Count, value=1)
-    return Response(
-        status_code=204, headers=dict(NO_STORE), cookies=[cleared, *cleared_viewer_cookies()]
-    )
+    # Behind CloudFront, the rendition cookies go with the session.
+    viewer = cleared_viewer_cookies() if get_settings().cdn_key_pair_id else []
+    return Response(status_code=204, headers=dict(NO_STORE), cookies=[cleared, *viewer])
 
 
 # log_event / capture_response pinned off: the event holds cookies and codes, responses tokens.
