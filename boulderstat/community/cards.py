@@ -105,6 +105,25 @@ def _links(document: dict[str, Any], links: MediaLinks) -> list[RenditionLink]:
     ]
 
 
+def _of_climb(
+    climb: dict[str, Any], media: dict[tuple[str, str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The climb's ready media, owned by its owner: listed in `media_ids` (that order) or
+    uploaded for it (`climb_id`, oldest first)."""
+    owner_id = climb["user_id"]
+    listed = [media[(owner_id, m)] for m in climb.get("media_ids") or [] if (owner_id, m) in media]
+    seen = {d["_id"] for d in listed}
+    uploaded = sorted(
+        (
+            d
+            for (owner, _), d in media.items()
+            if owner == owner_id and d.get("climb_id") == climb["_id"] and d["_id"] not in seen
+        ),
+        key=lambda d: d["_id"],
+    )
+    return listed + uploaded
+
+
 class CardBuilder:
     def __init__(self, db: Any, profiles: ProfileRepository, links: MediaLinks) -> None:
         self._media = db["media"]
@@ -149,11 +168,7 @@ class CardBuilder:
                     location=climb.get("location"),
                     description=climb.get("description", ""),
                     visibility=climb.get("visibility", Visibility.PRIVATE),
-                    media=[
-                        self._media_card(media[(owner_id, media_id)])
-                        for media_id in climb.get("media_ids") or []
-                        if (owner_id, media_id) in media
-                    ],
+                    media=[self._media_card(m) for m in _of_climb(climb, media)],
                     like_count=like_counts.get(climb["_id"], 0),
                     liked=climb["_id"] in liked,
                     comment_count=comment_counts.get(climb["_id"], 0),
@@ -172,16 +187,30 @@ class CardBuilder:
         for owner_id, profile in owners.items():
             if profile.picture_media_id:
                 wanted.setdefault(owner_id, set()).add(profile.picture_media_id)
-        clauses = [
+        clauses: list[dict[str, Any]] = [
             {"user_id": owner_id, "_id": {"$in": sorted(ids)}}
             for owner_id, ids in wanted.items()
             if ids
+        ]
+        # Media uploaded for a climb (`climb_id` on the upload) belong to it too.
+        climbs_of: dict[str, list[str]] = {}
+        for climb in climbs:
+            climbs_of.setdefault(climb["user_id"], []).append(climb["_id"])
+        clauses += [
+            {"user_id": owner_id, "climb_id": {"$in": ids}} for owner_id, ids in climbs_of.items()
         ]
         # Queried even when nothing is wanted: a page costs the same round trips whatever is on it.
         owned = {"$or": clauses} if clauses else {"_id": {"$in": []}}
         found = self._media.find(
             {**owned, "status": str(MediaStatus.READY)},
-            {"user_id": 1, "kind": 1, "renditions": 1, "metadata": 1, "placeholder": 1},
+            {
+                "user_id": 1,
+                "climb_id": 1,
+                "kind": 1,
+                "renditions": 1,
+                "metadata": 1,
+                "placeholder": 1,
+            },
         )
         return {(d["user_id"], d["_id"]): d for d in found}
 

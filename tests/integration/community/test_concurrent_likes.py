@@ -64,3 +64,36 @@ def test_concurrent_likes_and_unlikes_keep_exact_counts(stack: LocalStack, join:
     unliked = [e for e in publisher.events if isinstance(e, ClimbUnliked)]
     assert sorted(e.user_id for e in unliked) == sorted(leaving)
     assert owner.api.get(f"/climbs/{climb_id}/card")["like_count"] == len(staying)
+
+
+def test_many_clients_liking_over_http_at_once_leave_an_exact_count(
+    stack: LocalStack, join: Join
+) -> None:
+    """20 climbers, each with their own token and connection, like the same climb twice at the
+    same moment through the local HTTP API; then half unlike while the others like again."""
+    import jwt
+
+    from boulderstat.client import BoulderStatClient
+
+    owner = join("popular", default_visibility="public")
+    climb_id = owner.climb()["climb_id"]
+    clients = []
+    for n in range(20):
+        token = stack.token(f"liker-{n}-{uuid.uuid4().hex[:6]}")["IdToken"]
+        sub = jwt.decode(token, options={"verify_signature": False})["sub"]
+        clients.append((sub, BoulderStatClient(stack.api_url, id_token=token)))
+    path = f"/climbs/{climb_id}/like"
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda c: c[1].put(path), clients * 2))
+    assert all(a["liked"] for a in answers)
+    assert owner.api.get(f"/climbs/{climb_id}/card")["like_count"] == 20
+    leaving, staying = clients[:10], clients[10:]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        calls = [lambda c=c: c[1].delete(path) for c in leaving * 2]
+        calls += [lambda c=c: c[1].put(path) for c in staying]
+        list(pool.map(lambda call: call(), calls))
+    card = owner.api.get(f"/climbs/{climb_id}/card")
+    assert card["like_count"] == 10
+    # Each like is stored under its own climber: identities never mixed between requests.
+    for sub, client in clients:
+        assert client.get(f"/climbs/{climb_id}/card")["liked"] is (sub in {s for s, _ in staying})
