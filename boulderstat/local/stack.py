@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from boulderstat.adapters.aws import aws_client
-from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
 from boulderstat.local import provision
+from boulderstat.local.cognito_jwt import CognitoJwtVerifier
 from boulderstat.local.functions import invoke
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
 from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
