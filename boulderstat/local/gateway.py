@@ -152,7 +152,7 @@ class LocalHttpApi:
             "access-control-allow-origin": origin,
             "access-control-allow-credentials": "true",
             "access-control-allow-headers": "authorization,content-type",
-            "access-control-allow-methods": "GET,POST,PATCH,DELETE,OPTIONS",
+            "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
             "access-control-max-age": "600",
             "vary": "origin",
         }

@@ -196,9 +196,7 @@ def for_moto(statements: Iterable[Statement]) -> list[Statement]:
     return adapted
 
 
-def local_policies(
-    template: Mapping[str, Any], names: LocalNames
-) -> dict[str, list[Statement]]:
+def local_policies(template: Mapping[str, Any], names: LocalNames) -> dict[str, list[Statement]]:
     """Function name -> the statements its local IAM user gets."""
     return {
         name: for_moto(resolve(statements, template, names))
@@ -308,7 +306,9 @@ def install_moto_checks() -> None:
         original_s3 = ActionAuthenticatorMixin._authenticate_and_authorize_s3_action
         original_normal = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
 
-        def s3_action(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        def s3_action(
+            self: Any, bucket_name: str | None = None, key_name: str | None = None
+        ) -> None:
             if _enforcing() and "Authorization" not in self.headers:
                 presigned = _presigned(self, bucket_name, key_name)
                 if presigned is not None:

@@ -35,6 +35,24 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "GET /media",
     "GET /media/{mediaId}",
     "DELETE /media/{mediaId}",
+    # community
+    "GET /me",
+    "PATCH /me",
+    "GET /me/followers",
+    "PUT /me/followers/{climberId}",
+    "DELETE /me/followers/{climberId}",
+    "GET /me/following",
+    "GET /me/blocked",
+    "GET /climbers",
+    "GET /climbers/{climberId}",
+    "PUT /climbers/{climberId}/follow",
+    "DELETE /climbers/{climberId}/follow",
+    "PUT /climbers/{climberId}/block",
+    "DELETE /climbers/{climberId}/block",
+    "GET /feed",
+    "GET /feed/discover",
+    "GET /climbers/{climberId}/climbs",
+    "GET /climbs/{climbId}/card",
 }
 # Resource types with a physical name, and the property that sets it.
 NAME_PROPERTY = {
@@ -239,8 +257,9 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         "media": ("boulderstat.media", ["Media Deleted"]),
         "on_object_created": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
         "thumbnail": ("boulderstat.media", ["Media Processed", "Media Processing Failed"]),
+        "climbers": ("boulderstat.community", ["Climber Followed", "Climber Unfollowed"]),
     }
-    for name in ("climbs", "upload_url", "media", "on_object_created", "thumbnail", "auth"):
+    for name in (*expected, "upload_url", "auth", "feed"):
         role = _role_of(stage, stage.function(name))
         put_events = [s for s in _statements(role) if "events:PutEvents" in _as_list(s["Action"])]
         if name not in expected:
@@ -319,6 +338,9 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
         "s3:ListBucket": {bucket},
     }
     assert s3("climbs") == {} and s3("auth") == {}
+    # Community functions only mint GETs of renditions (feed cards, profile pictures).
+    assert s3("feed") == {"s3:GetObject": {derived}}
+    assert s3("climbers") == {"s3:GetObject": {derived}}
 
 
 def test_logs_go_only_to_the_functions_own_log_group(stage: Packaged) -> None:
