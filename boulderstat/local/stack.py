@@ -27,6 +27,7 @@ from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
 from boulderstat.local.router import EventRouter, Route
 from boulderstat.local.routes import load_routes
 from boulderstat.local.subscriber import Subscriber
+from boulderstat.local.sweeps import DEFAULT_INTERVAL_SECONDS, PeriodicSweeps
 from boulderstat.local.web import local_pages
 from boulderstat.settings import Settings
 
@@ -77,6 +78,7 @@ class LocalStack:
         extra_routes: dict[str, ExtraRoute] | None = None,
         settings_overrides: dict[str, Any] | None = None,
         mongodb_uri: str | None = None,
+        sweep_interval: float | None = DEFAULT_INTERVAL_SECONDS,
     ) -> None:
         self.data_dir = data_dir
         self.stage = stage
@@ -91,6 +93,8 @@ class LocalStack:
         self._moto: Any = None
         self._mongo: subprocess.Popen[bytes] | None = None
         self._router: EventRouter | None = None
+        self._sweep_interval = sweep_interval  # None: no scheduled sweeps
+        self.sweeps: PeriodicSweeps | None = None
         self.api: LocalHttpApi | None = None
         self.settings: Settings | None = None
         self.queues: provision.Queues | None = None
@@ -144,6 +148,14 @@ class LocalStack:
             invoke,
         )
         self._router.start()
+        self.sweeps = PeriodicSweeps(
+            invoke,
+            region=settings.region,
+            rule=f"boulderstat-{self.stage}-sweeper",
+            interval=self._sweep_interval or DEFAULT_INTERVAL_SECONDS,
+        )
+        if self._sweep_interval:
+            self.sweeps.start()
         verifier = CognitoJwtVerifier(
             issuer=settings.cognito_issuer,
             jwks_url=settings.jwks_url,
@@ -169,6 +181,8 @@ class LocalStack:
             self.api.stop()
         if self._router:
             self._router.stop()
+        if self.sweeps:
+            self.sweeps.stop()
         if self._mongo:
             self._mongo.terminate()
             try:
