@@ -259,6 +259,8 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         "on_object_created": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
         "thumbnail": ("boulderstat.media", ["Media Processed", "Media Processing Failed"]),
         "climbers": ("boulderstat.community", ["Climber Followed", "Climber Unfollowed"]),
+        # Re-drives stuck media (Media Uploaded again) or fails them.
+        "sweeper": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
     }
     for name in (*expected, "upload_url", "auth", "feed"):
         role = _role_of(stage, stage.function(name))
@@ -272,8 +274,9 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         assert statement["Condition"] == {
             "StringEquals": {"events:source": source, "events:detail-type": detail_types}
         }
-    # The only event that runs a function is `Media Uploaded` (thumbnail): only ingest may
-    # publish it. (tests/integration/iam proves the condition under moto's IAM check.)
+    # The only event that runs a function is `Media Uploaded` (thumbnail): only ingest and the
+    # sweeper's re-drive may publish it. (tests/integration/iam proves the condition under
+    # moto's IAM check.)
     triggers = [
         detail_type
         for rule in stage.of_type("AWS::Events::Rule").values()
@@ -281,7 +284,8 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
     ]
     assert triggers == ["Media Uploaded"]
     assert [n for n, (_, types) in expected.items() if "Media Uploaded" in types] == [
-        "on_object_created"
+        "on_object_created",
+        "sweeper",
     ]
 
 
