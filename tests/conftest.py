@@ -54,8 +54,12 @@ def packaged(
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(mongodb_uri=os.environ.get("MONGODB_URI")) as local:
+def stack(packaged: dict[str, Packaged]) -> Iterator[LocalStack]:
+    """Under moto's IAM check: each function with exactly its role from the packaged staging
+    template, the harness (provisioning, router, tests) as an admin."""
+    with LocalStack(
+        mongodb_uri=os.environ.get("MONGODB_URI"), iam_template=packaged["staging"].template
+    ) as local:
         yield local
 
 

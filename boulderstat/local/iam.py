@@ -44,6 +44,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import boto3
+
 Statement = dict[str, Any]
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -238,6 +240,9 @@ class IamUsers:
         self.functions: dict[str, Keys] = {}
         self.policies: dict[str, list[Statement]] = {}
 
+    def use_client(self, iam: Any) -> None:
+        self._iam = iam
+
     def user_name(self, function: str) -> str:
         return f"{self._prefix}-{function.replace('_', '-')}"
 
@@ -282,6 +287,58 @@ def set_enforcement(endpoint: str, enforced: bool) -> None:
     response.raise_for_status()
 
 
+@dataclass
+class LocalIam:
+    """IAM as the local stack enforces it: the template it came from, the users, their keys."""
+
+    endpoint: str
+    template: Mapping[str, Any]
+    names: LocalNames
+    users: IamUsers
+    admin: Keys
+
+    @classmethod
+    def enforce(cls, iam: Any, template: Mapping[str, Any], names: LocalNames) -> LocalIam:
+        """Creates the users (while moto still lets anyone in), then switches the check on."""
+        install_moto_checks()
+        users = IamUsers(iam)
+        admin = users.create_admin()
+        users.create_functions(local_policies(template, names))
+        endpoint = iam.meta.endpoint_url
+        set_enforcement(endpoint, True)
+        # From now on even IAM calls are checked: later policy changes sign as the admin.
+        users.use_client(
+            boto3.client(
+                "iam",
+                endpoint_url=endpoint,
+                region_name=iam.meta.region_name,
+                aws_access_key_id=admin.access_key_id,
+                aws_secret_access_key=admin.secret_access_key,
+            )
+        )
+        return cls(endpoint, template, names, users, admin)
+
+    def function_environment(self) -> dict[str, dict[str, str]]:
+        return self.users.function_environment()
+
+    def keys(self, function: str) -> Keys:
+        return self.users.functions[function]
+
+    def policies(self, template: Mapping[str, Any] | None = None) -> dict[str, list[Statement]]:
+        """The local statements of each function, from this or another (modified) template."""
+        return local_policies(self.template if template is None else template, self.names)
+
+    def apply(self, template: Mapping[str, Any], function: str) -> None:
+        """Gives `function` the role it has in `template` (e.g. a copy missing a statement)."""
+        self.users.set_policy(function, self.policies(template)[function])
+
+    def restore(self, function: str) -> None:
+        self.users.restore(function)
+
+    def stop_enforcing(self) -> None:
+        set_enforcement(self.endpoint, False)
+
+
 # ----------------------------------------------------------------------------- moto checks
 
 _installed = False
@@ -297,6 +354,8 @@ def install_moto_checks() -> None:
             return
         import moto
         from moto.core.authorization import ActionAuthenticatorMixin
+        from moto.iam.access_control import PermissionResult
+        from moto.s3.models import FakeBucket
 
         if moto.__version__ != _SUPPORTED_MOTO:
             raise RuntimeError(
@@ -309,12 +368,25 @@ def install_moto_checks() -> None:
         def s3_action(
             self: Any, bucket_name: str | None = None, key_name: str | None = None
         ) -> None:
+            _delete_objects_signer.key = None
             if _enforcing() and "Authorization" not in self.headers:
                 presigned = _presigned(self, bucket_name, key_name)
                 if presigned is not None:
                     _check_presigned(self, *presigned)
                     return
+            if _enforcing() and _is_delete_objects(self, key_name):
+                _delete_objects_signer.key = _signed_s3_request(self).access_key
+                return  # each key is checked by FakeBucket.get_permission below
             original_s3(self, bucket_name=bucket_name, key_name=key_name)
+
+        original_permission = FakeBucket.get_permission
+
+        def bucket_permission(self: Any, action: str, resource: str) -> Any:
+            result = original_permission(self, action, resource)
+            signer = getattr(_delete_objects_signer, "key", None)
+            if signer is not None and not _permitted(signer, action, resource, {}):
+                return PermissionResult.DENIED
+            return result
 
         def normal_action(self: Any, resource: str = "*") -> None:
             if _enforcing() and self.headers.get("X-Amz-Target") == "AWSEvents.PutEvents":
@@ -324,7 +396,47 @@ def install_moto_checks() -> None:
 
         ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3_action  # type: ignore[method-assign]
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal_action  # type: ignore[method-assign]
+        FakeBucket.get_permission = bucket_permission  # type: ignore[method-assign]
         _installed = True
+
+
+# DeleteObjects: moto checks s3:DeleteObject against the BUCKET's ARN for the identity, then
+# each key against the bucket policy only, so a role allowed to delete under a prefix cannot
+# batch-delete there at all. S3 checks each key against the identity: so do we, per thread
+# (moto's server handles each request in its own thread).
+_delete_objects_signer = threading.local()
+
+
+def _is_delete_objects(response: Any, key_name: str | None) -> bool:
+    return bool(
+        key_name is None
+        and response.method == "POST"
+        and response.data.get("Action") == "DeleteObject"
+        and response.is_delete_keys()
+    )
+
+
+@dataclass(frozen=True)
+class _SignedRequest:
+    access_key: Any
+
+
+def _signed_s3_request(response: Any) -> _SignedRequest:
+    """moto's own signature check of a signed S3 request; returns who signed it."""
+    from moto.iam.access_control import S3IAMRequest
+
+    query = urlsplit(response.uri).query
+    request = S3IAMRequest(
+        account_id=response.current_account,
+        method=response.method,
+        path=response.raw_path + (f"?{query}" if query else ""),
+        data=response.data,
+        body=response.raw_body,
+        headers=response.headers,
+        action=response._get_action(),
+    )
+    request.check_signature()
+    return _SignedRequest(request._access_key)
 
 
 def _enforcing() -> bool:
@@ -456,7 +568,7 @@ def _query_signature_matches(response: Any, secret: str, region: str, service: s
 
 def _check_put_events(response: Any) -> None:
     """moto's signature check, then each entry: bus ARN + events:source + events:detail-type."""
-    from moto.core.exceptions import AccessDeniedError
+    from moto.core.exceptions import JsonRESTError
     from moto.iam.access_control import IAMRequest
 
     request = IAMRequest(
@@ -482,7 +594,10 @@ def _check_put_events(response: Any) -> None:
             "events:detail-type": entry.get("DetailType", ""),
         }
         if not _permitted(request._access_key, "events:PutEvents", arn, context):
-            raise AccessDeniedError(
-                user_arn=request._access_key.arn,
-                action=f"events:PutEvents ({entry.get('Source')} / {entry.get('DetailType')})",
+            # EventBridge speaks JSON: the error boto3 shows is AccessDeniedException.
+            raise JsonRESTError(
+                "AccessDeniedException",
+                f"User: {request._access_key.arn} is not authorized to perform: "
+                f"events:PutEvents on resource: {arn} (source {entry.get('Source')!r}, "
+                f"detail-type {entry.get('DetailType')!r})",
             )
