@@ -36,6 +36,7 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -47,6 +48,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import boto3
 
 Statement = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 PARTITION = "aws"
@@ -369,6 +371,8 @@ def install_moto_checks() -> None:
             self: Any, bucket_name: str | None = None, key_name: str | None = None
         ) -> None:
             _delete_objects_signer.key = None
+            if _enforcing() and self.method == "OPTIONS":
+                return  # CORS preflights are never signed; S3 answers them from the CORS rules
             if _enforcing() and "Authorization" not in self.headers:
                 presigned = _presigned(self, bucket_name, key_name)
                 if presigned is not None:
@@ -512,31 +516,46 @@ def _permitted(access_key: Any, action: str, resource: str, context: Mapping[str
 
 
 def _check_presigned(response: Any, action: str, resource: str, credential: str, kind: str) -> None:
+    """Refuses a presigned request as S3 would, and logs why (moto's error says only 403)."""
     from moto.s3.exceptions import S3AccessDeniedError, S3SignatureDoesNotMatchError
 
+    reason = _presigned_refusal(response, action, resource, credential, kind)
+    if reason is None:
+        return
+    logger.warning("presigned %s %s %s refused: %s", kind, action, resource, reason)
+    if reason == "signature does not match":
+        raise S3SignatureDoesNotMatchError()
+    raise S3AccessDeniedError()
+
+
+def _presigned_refusal(
+    response: Any, action: str, resource: str, credential: str, kind: str
+) -> str | None:
     access_key_id, date, region, service, _ = credential.split("/")
     access_key = _user_key(access_key_id)
     secret = access_key.create_credentials().secret_key
     query = response.querystring
+    now = datetime.now(UTC)
     if kind == "post-policy":
         policy = _first(query, "policy") or ""
         expected = hmac.new(
             _signing_key(secret, date, region, service), policy.encode(), hashlib.sha256
         ).hexdigest()
         if not hmac.compare_digest(expected, _first(query, "X-Amz-Signature") or ""):
-            raise S3SignatureDoesNotMatchError()
+            return "signature does not match"
         expires = json.loads(base64.b64decode(policy))["expiration"]
-        if datetime.fromisoformat(expires.replace("Z", "+00:00")) < datetime.now(UTC):
-            raise S3AccessDeniedError()
+        if datetime.fromisoformat(expires.replace("Z", "+00:00")) < now:
+            return f"policy expired at {expires}"
     else:
         if not _query_signature_matches(response, secret, region, service):
-            raise S3SignatureDoesNotMatchError()
+            return "signature does not match"
         signed_at = datetime.strptime(_first(query, "X-Amz-Date") or "", "%Y%m%dT%H%M%SZ")
         lifetime = timedelta(seconds=int(_first(query, "X-Amz-Expires") or "0"))
-        if signed_at.replace(tzinfo=UTC) + lifetime < datetime.now(UTC):
-            raise S3AccessDeniedError()
+        if signed_at.replace(tzinfo=UTC) + lifetime < now:
+            return f"expired (signed {signed_at.isoformat()}Z for {lifetime})"
     if not _permitted(access_key, action, resource, {}):
-        raise S3AccessDeniedError()
+        return f"{access_key.arn} may not {action}"
+    return None
 
 
 def _query_signature_matches(response: Any, secret: str, region: str, service: str) -> bool:
@@ -561,8 +580,10 @@ def _query_signature_matches(response: Any, secret: str, region: str, service: s
     auth = S3SigV4QueryAuth(
         Credentials(access_key_id, secret), service, region, expires=int(params["X-Amz-Expires"])
     )
-    auth.add_auth(request)
-    recomputed = dict(parse_qsl(urlsplit(request.url).query)).get("X-Amz-Signature", "")
+    # add_auth() would sign at the current time; sign at the URL's own time instead.
+    auth._modify_request_before_signing(request)
+    canonical = auth.canonical_request(request)
+    recomputed = auth.signature(auth.string_to_sign(request, canonical), request)
     return hmac.compare_digest(recomputed, signature)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -271,3 +272,25 @@ def test_removing_one_statement_from_a_copy_fails_the_upload_with_access_denied(
         upload(climber, photo)
     iam.restore("upload_url")
     assert upload(climber, photo)
+
+
+def test_presigned_gets_are_checked_as_s3_checks_them(stack: LocalStack, iam: LocalIam) -> None:
+    """The signer's rights, the signature (at the URL's own time) and the expiry."""
+    assert stack.settings is not None
+    bucket = stack.settings.media_bucket
+    key = f"uploads/iam-{uuid.uuid4().hex}/original.jpg"
+    stack.client("s3").put_object(Bucket=bucket, Key=key, Body=b"original")
+    media = client_of(stack, iam, "media", "s3")
+    url = media.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key})
+    time.sleep(1.1)  # signed in an earlier second than it is checked
+    assert requests.get(url, timeout=10).content == b"original"
+    assert requests.get(url.replace("original.jpg", "other.jpg"), timeout=10).status_code == 403
+    short = media.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=1
+    )
+    time.sleep(2.1)
+    assert requests.get(short, timeout=10).status_code == 403
+    # upload_url may write uploads/ but never read them: its signature grants nothing here.
+    writer = client_of(stack, iam, "upload_url", "s3")
+    url = writer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key})
+    assert requests.get(url, timeout=10).status_code == 403
