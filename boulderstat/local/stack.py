@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from boulderstat.adapters.aws import aws_client
-from boulderstat.local import provision
+from boulderstat.local import consumers, provision
 from boulderstat.local.cognito_jwt import CognitoJwtVerifier
 from boulderstat.local.environments import FunctionEnvironment, LocalFunctions
 from boulderstat.local.functions import load_function_configs
@@ -177,7 +177,9 @@ class LocalStack:
         self._export(settings)
         if self._iam_template is not None:
             self._enforce_iam(settings)
-        configs = load_function_configs()
+        # Example downstream consumers (consumers/*/serverless.yml), subscribed through the bus.
+        local_consumers = consumers.discover()
+        configs = {**load_function_configs(), **{c.name: c.function for c in local_consumers}}
         self.functions = LocalFunctions(
             configs,
             {**self._credentials, **settings.as_env(), **_POWERTOOLS_LOCAL},
@@ -186,8 +188,13 @@ class LocalStack:
             default_concurrency=self.api_concurrency,
         )
         queues = {"on_object_created": self.queues.uploads, "thumbnail": self.queues.thumbnail}  # type: ignore[union-attr]
+        sqs, events = aws_client("sqs", settings), aws_client("events", settings)
+        for consumer in local_consumers:
+            queues[consumer.name] = consumers.subscribe(
+                sqs, events, settings.event_bus_name, consumer
+            )
         self._router = EventRouter(
-            aws_client("sqs", settings),
+            sqs,
             [
                 Route(url, name, int(configs[name].timeout_seconds) + 30)
                 for name, url in queues.items()

@@ -64,6 +64,8 @@ NAME_PROPERTY = {
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::Events::EventBus": "Name",
     "AWS::Events::Rule": "Name",
+    "AWS::Events::Archive": "ArchiveName",
+    "AWS::EventSchemas::Registry": "RegistryName",
     "AWS::ApiGatewayV2::Api": "Name",
 }
 
@@ -261,6 +263,8 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         "climbers": ("boulderstat.community", ["Climber Followed", "Climber Unfollowed"]),
         # Re-drives stuck media (Media Uploaded again) or fails them.
         "sweeper": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
+        # Publishes what a failed or crashed climbs write left in its outbox.
+        "climb_outbox": ("boulderstat.climbs", ["Climb Created", "Climb Updated", "Climb Deleted"]),
     }
     for name in (*expected, "upload_url", "auth", "feed"):
         role = _role_of(stage, stage.function(name))
