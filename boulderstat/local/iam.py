@@ -19,14 +19,20 @@ How:
    environment only (`LocalStack(function_environment=...)`).
 
 What moto 5.2.5 checks (measured, tests/integration/iam prove the S3, SQS and EventBridge
-parts) is in COVERAGE; docs/deploy.md repeats it. Two gaps are closed here, in the local
-stack only (`install_moto_checks`):
+parts) is in COVERAGE; docs/deploy.md repeats it. Its gaps that our calls hit are closed here,
+in the local stack only (`install_moto_checks`):
 - presigned requests (POST policy uploads, query-string GETs) crash moto's check with a 500
   (it reads an Authorization header they do not have); they are now checked as S3 does: the
   signer's key and signature, expiry, and the signer's right to the action on bucket/key.
+  CORS preflights (never signed) are answered without a check, as S3 does.
+- `DeleteObjects` is checked by moto against the bucket's ARN (a role allowed to delete under a
+  prefix could not batch-delete at all); each key is now checked against the signer's policy.
 - `events:PutEvents` is checked by moto with resource `*` and no condition keys; it is now
   checked per entry against the bus ARN with `events:source` and `events:detail-type`, so a
   function cannot publish an event type its role does not name.
+- moto re-signs a body-less REST GET with its parsed parameters as the payload, so signed GETs
+  such as CloudFront's GetInvalidation fail with SignatureDoesNotMatch; it now signs what was
+  sent.
 """
 
 from __future__ import annotations
@@ -356,7 +362,7 @@ def install_moto_checks() -> None:
             return
         import moto
         from moto.core.authorization import ActionAuthenticatorMixin
-        from moto.iam.access_control import PermissionResult
+        from moto.iam.access_control import IAMRequestBase, PermissionResult
         from moto.s3.models import FakeBucket
 
         if moto.__version__ != _SUPPORTED_MOTO:
@@ -401,6 +407,21 @@ def install_moto_checks() -> None:
         ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3_action  # type: ignore[method-assign]
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal_action  # type: ignore[method-assign]
         FakeBucket.get_permission = bucket_permission  # type: ignore[method-assign]
+
+        original_request = IAMRequestBase._create_aws_request
+
+        def aws_request(self: Any) -> Any:
+            # moto re-signs a body-less GET with its PARSED parameters as the payload, so every
+            # signed REST GET (CloudFront's GetInvalidation, ...) fails: sign what was sent.
+            if self._method in ("GET", "HEAD", "DELETE") and not self._body:
+                parsed, self._data = self._data, {}
+                try:
+                    return original_request(self)
+                finally:
+                    self._data = parsed
+            return original_request(self)
+
+        IAMRequestBase._create_aws_request = aws_request  # type: ignore[method-assign]
         _installed = True
 
 
