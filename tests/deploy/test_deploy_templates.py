@@ -261,8 +261,11 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         "on_object_created": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
         "thumbnail": ("boulderstat.media", ["Media Processed", "Media Processing Failed"]),
         "climbers": ("boulderstat.community", ["Climber Followed", "Climber Unfollowed"]),
-        # Re-drives stuck media (Media Uploaded again) or fails them.
-        "sweeper": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
+        # Re-drives stuck media (Media Uploaded again), fails them, or completes lost outcomes.
+        "sweeper": (
+            "boulderstat.media",
+            ["Media Uploaded", "Media Processed", "Media Processing Failed"],
+        ),
         # Publishes what a failed or crashed climbs write left in its outbox.
         "climb_outbox": ("boulderstat.climbs", ["Climb Created", "Climb Updated", "Climb Deleted"]),
     }
