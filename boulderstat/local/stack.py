@@ -326,6 +326,7 @@ class LocalStack:
             arns={
                 "OnObjectCreatedDeadLetterQueue": provision.queue_arn(sqs, self.queues.uploads_dlq),
                 "ThumbnailDeadLetterQueue": provision.queue_arn(sqs, self.queues.thumbnail_dlq),
+                "NotifyDeadLetterQueue": provision.queue_arn(sqs, self.queues.notify_dlq),
             },
         )
         self.iam = LocalIam.enforce(aws_client("iam", settings), self._iam_template, names)
