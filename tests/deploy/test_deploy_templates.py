@@ -300,12 +300,21 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
     # The only event that runs a function is `Media Uploaded` (thumbnail): only ingest and the
     # sweeper's re-drive may publish it. (tests/integration/iam proves the condition under
     # moto's IAM check.)
+    notify_id = stage.logical_id(stage.function("notify"))
     triggers = [
         detail_type
         for rule in stage.of_type("AWS::Events::Rule").values()
+        if rule["Properties"]["Targets"][0]["Arn"] != {"Fn::GetAtt": [notify_id, "Arn"]}
         for detail_type in rule["Properties"].get("EventPattern", {}).get("detail-type", [])
     ]
     assert triggers == ["Media Uploaded"]
+    # The notifications consumer runs on community events and publishes none itself (no loop).
+    community = {
+        t for n, (src, types) in expected.items() if src.endswith("community") for t in types
+    }
+    from boulderstat.community.notifications import EVENT_PATTERN
+
+    assert set(EVENT_PATTERN["detail-type"]) == community
     assert [n for n, (_, types) in expected.items() if "Media Uploaded" in types] == [
         "on_object_created",
         "sweeper",
