@@ -185,10 +185,18 @@ class MotoProxy:
         return env
 
 
-def package_stage(stage: str, out: Path, env: dict[str, str], timeout: float = 300) -> Path:
-    """`serverless package --stage <stage>` into `out`; returns the template path."""
+def package_stage(
+    stage: str,
+    out: Path,
+    env: dict[str, str],
+    timeout: float = 300,
+    params: dict[str, str] | None = None,
+) -> Path:
+    """`serverless package --stage <stage>` into `out`; returns the template path. `params`
+    override the stage's parameters (`--param name=value`)."""
     out.mkdir(parents=True, exist_ok=True)
     command = [str(SERVERLESS), "package", "--stage", stage, "--package", str(out)]
+    command += [f"--param={name}={value}" for name, value in (params or {}).items()]
     result = subprocess.run(
         command,
         cwd=ROOT,
@@ -208,7 +216,12 @@ def package_stage(stage: str, out: Path, env: dict[str, str], timeout: float = 3
     return template
 
 
-def package(stages: list[str], out_root: Path, build_layers: bool = True) -> dict[str, Path]:
+def package(
+    stages: list[str],
+    out_root: Path,
+    build_layers: bool = True,
+    params: dict[str, str] | None = None,
+) -> dict[str, Path]:
     """Builds the layers (cached), then packages every stage in parallel behind one proxy."""
     if not SERVERLESS.exists():
         raise SystemExit("node_modules/.bin/serverless is missing: run `npm ci`")
@@ -218,7 +231,10 @@ def package(stages: list[str], out_root: Path, build_layers: bool = True) -> dic
     # One stage at a time, and one packaging run at a time in this tree: the framework always
     # writes (and cleans) .serverless/ in the service directory, whatever --package says.
     with _tree_lock(), MotoProxy(out_root) as proxy:
-        return {stage: package_stage(stage, out_root / stage, proxy.env) for stage in stages}
+        return {
+            stage: package_stage(stage, out_root / stage, proxy.env, params=params)
+            for stage in stages
+        }
 
 
 @contextmanager
