@@ -13,8 +13,8 @@ from tests.deploy.offline_package import Packaged, package_offline
 
 pytestmark = pytest.mark.deploy
 
-HTTP_FUNCTIONS = ("climbs", "upload_url", "media", "auth")
-ASYNC_FUNCTIONS = ("on_object_created", "thumbnail")
+HTTP_FUNCTIONS = ("climbs", "climbers", "feed", "upload_url", "media", "auth")
+ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "sweeper")
 
 
 @pytest.fixture(scope="module")
