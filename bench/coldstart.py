@@ -110,6 +110,20 @@ def _cases(settings: Any, empty_cache: Path) -> list[Case]:
             goal=1.5,
         ),
         Case(
+            "climbers: GET /me",
+            "functions.climbers.handler",
+            _http_event("GET", "/me"),
+            {},
+            goal=1.5,
+        ),
+        Case(
+            "feed: GET /feed",
+            "functions.feed.handler",
+            _http_event("GET", "/feed"),
+            {},
+            goal=1.5,
+        ),
+        Case(
             "upload_url: POST /media/uploads",
             "functions.upload_url.handler",
             _http_event("POST", "/media/uploads", body=photo),
