@@ -14,7 +14,7 @@ from tests.deploy.offline_package import Packaged, package_offline
 pytestmark = pytest.mark.deploy
 
 HTTP_FUNCTIONS = ("climbs", "climbers", "feed", "upload_url", "media", "auth")
-ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "sweeper")
+ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "sweeper", "climb_outbox")
 
 
 @pytest.fixture(scope="module")
