@@ -32,6 +32,7 @@ from boulderstat.auth.errors import AuthorizationCodeRejected, SessionExpired, S
 from boulderstat.auth.models import CodeExchange, CognitoTokens, SessionTokens
 from boulderstat.auth.token_endpoint import UNAVAILABLE, CognitoOAuthEndpoints, OAuthError
 from boulderstat.errors import InvalidRequest, ServiceUnavailable
+from boulderstat.media.viewer_cookies import ViewerCookies
 from boulderstat.settings import Settings
 
 logger = Logger()
@@ -159,3 +160,16 @@ def _client_secret(settings: Settings) -> str | None:
     except ParameterUnavailable:
         logger.error("cannot read the app client secret", parameter=name)
         raise ServiceUnavailable(UNAVAILABLE) from None
+
+
+def viewer_cookie_signer(settings: Settings) -> ViewerCookies | None:
+    """The stage's CloudFront cookie signer; None where renditions are not behind CloudFront."""
+    name = settings.cdn_private_key_parameter
+    if not settings.cdn_key_pair_id or not name:
+        return None
+    try:
+        pem = secure_parameter(name, settings, max_age=300)
+    except ParameterUnavailable:
+        logger.error("cannot read the CloudFront signing key", parameter=name)
+        raise ServiceUnavailable(UNAVAILABLE) from None
+    return ViewerCookies(settings.cdn_key_pair_id, pem)
