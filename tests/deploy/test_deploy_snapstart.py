@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.offline_package import Packaged, package_offline
+from tests.deploy.offline_package import TEST_PARAMS, Packaged, package_offline
 
 pytestmark = pytest.mark.deploy
 
@@ -22,9 +22,8 @@ def snapstart_staging(
     layer_manifest: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Packaged:
     out = tmp_path_factory.mktemp("serverless-package-snapstart")
-    path = package_offline.package(
-        ["staging"], out, build_layers=False, params={"snapStart": "true"}
-    )["staging"]
+    params = {"staging": {**TEST_PARAMS["staging"], "snapStart": "true"}}
+    path = package_offline.package(["staging"], out, build_layers=False, params=params)["staging"]
     return Packaged("staging", path.parent, json.loads(path.read_text()))
 
 
