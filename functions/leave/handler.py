@@ -4,7 +4,6 @@ job an earlier invocation did not finish (see boulderstat/community/leaving.py).
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,12 +12,10 @@ from boulderstat.community.api import ERRORS, NOT_FOUND
 from boulderstat.community.leaving import AccountDeletion, DeletionView, OutOfTime
 from boulderstat.community.wiring import community
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.observability import lambda_handler, logger
 from boulderstat.settings import get_settings
 from boulderstat.time_budget import TimeBudget
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 TAGS = ["community"]
 # Time kept back from the invocation for writing the job's progress and answering.
@@ -74,9 +71,7 @@ def deletion_status() -> DeletionView:
     return leaving().status(caller_id(app))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     if event.get("detail-type") == "Scheduled Event":
         budget = TimeBudget.before_timeout(

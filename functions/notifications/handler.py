@@ -2,7 +2,6 @@
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,11 +11,9 @@ from boulderstat.community.api import ERRORS, PageQuery
 from boulderstat.community.notifications import MarkRead, NotificationPage
 from boulderstat.community.wiring import community
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 TAGS = ["notifications"]
 
@@ -47,8 +44,6 @@ def mark_read(request: MarkRead) -> Marked:
     return Marked(marked=community().notifier.mark_read(caller_id(app), request))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -5,18 +5,14 @@ the dead-letter queue); a malformed known event raises, so Lambda retries and th
 it for an operator.
 """
 
-from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from boulderstat.community.wiring import community
-
-logger = Logger()
-tracer = Tracer()
+from boulderstat.observability import lambda_handler, logger
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@lambda_handler
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> None:
     notifier = community().notifier

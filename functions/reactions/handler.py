@@ -3,7 +3,6 @@ Thin: the climb's visibility, blocks and who may delete what are `Likes`/`Commen
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -21,11 +20,9 @@ from boulderstat.community.comments import CommentPage, CommentView, NewComment
 from boulderstat.community.likes import LikeState
 from boulderstat.community.wiring import community
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 TAGS = ["reactions"]
 
@@ -109,8 +106,6 @@ def unlike_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeStat
     return community().likes.unlike_comment(caller_id(app), climb_id, comment_id)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
