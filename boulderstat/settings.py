@@ -68,8 +68,6 @@ class Settings:
 
     # API
     max_body_bytes: int = 64 * 1024
-    page_size_default: int = 20
-    page_size_max: int = 100
 
     @property
     def cognito_issuer(self) -> str:
@@ -125,8 +123,6 @@ _INTS = {
     "web_video_min_bytes",
     "max_body_bytes",
     "refresh_token_validity_seconds",
-    "page_size_default",
-    "page_size_max",
 }
 _FLOATS = {"max_video_seconds", "ffmpeg_timeout_seconds", "cognito_timeout_seconds"}
 _TUPLES = {"cognito_client_ids", "allowed_origins"}

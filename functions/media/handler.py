@@ -15,12 +15,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
-from boulderstat.media.api_models import CLIMB_ID_PATTERN, MediaPage, MediaView
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
+from boulderstat.media.api_models import (
+    CLIMB_ID_PATTERN,
+    MEDIA_ID_PATTERN,
+    MediaPage,
+    MediaView,
+)
 from boulderstat.media.delivery import MediaLinks
-from boulderstat.media.library import MediaLibrary
+from boulderstat.media.library import MediaCursor, MediaLibrary
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
+from boulderstat.pagination import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from boulderstat.settings import get_settings
 
 logger = Logger()
@@ -43,27 +49,55 @@ def library() -> MediaLibrary:
     return MediaLibrary(MediaRepository(mongo_database(settings)), storage, links, publisher)
 
 
-@app.get("/media", security=COGNITO_SECURITY)
+TAGS = ["media"]
+NOT_FOUND = {404: "No such media for the caller."}
+
+
+@app.get(
+    "/media",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="List my media, newest first",
+    description=(
+        "Pages by cursor: pass `next_cursor` back as `cursor` until it is null. "
+        "`climb_id` narrows to the media attached to one climb."
+    ),
+    responses=responses(200, "One page of the caller's media."),
+)
 @tracer.capture_method
 def list_media(
-    limit: Annotated[int, Query(ge=1, le=_settings.page_size_max)] = _settings.page_size_default,
+    limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = PAGE_SIZE_DEFAULT,
     climb_id: Annotated[str | None, Query(pattern=CLIMB_ID_PATTERN)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[MediaCursor | None, Query()] = None,
 ) -> MediaPage:
-    return library().list(caller_id(app), limit=limit, climb_id=climb_id, cursor=cursor)
+    return library().list(caller_id(app), limit=limit, climb_id=climb_id, cursor=cursor or None)
 
 
 # The path parameter is named as in serverless.yml (`{mediaId}`), which API Gateway routes on.
-MediaIdPath = Annotated[str, Path(alias="mediaId", min_length=1, max_length=64)]
+MediaIdPath = Annotated[
+    str, Path(alias="mediaId", pattern=MEDIA_ID_PATTERN, description="The media's id.")
+]
 
 
-@app.get("/media/<mediaId>", security=COGNITO_SECURITY)
+@app.get(
+    "/media/<mediaId>",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Get one media item, with its URLs once they exist",
+    responses=responses(200, "The media item.", NOT_FOUND),
+)
 @tracer.capture_method
 def get_media(media_id: MediaIdPath) -> MediaView:
     return library().get(caller_id(app), media_id)
 
 
-@app.delete("/media/<mediaId>", security=COGNITO_SECURITY)
+@app.delete(
+    "/media/<mediaId>",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Delete a media item, its original and every rendition",
+    responses=responses(204, "Deleted.", NOT_FOUND),
+)
 @tracer.capture_method
 def delete_media(media_id: MediaIdPath) -> Response[None]:
     user_id = caller_id(app)
