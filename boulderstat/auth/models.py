@@ -18,7 +18,8 @@ class CodeExchange(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.CODE_EXCHANGE))
 
     code: str = Field(min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9._~+/=-]+$", repr=False)
-    redirect_uri: str = Field(min_length=1, max_length=2048, pattern=r"^https?://[^\s]+$")
+    # `\x85` spelled out: pydantic's regex counts it as whitespace, JSON Schema's (ECMA) does not.
+    redirect_uri: str = Field(min_length=1, max_length=2048, pattern=r"^https?://[^\s\x85]+$")
     code_verifier: str = Field(pattern=VERIFIER_SHAPE.pattern, repr=False)
 
 
