@@ -28,11 +28,13 @@ NEW_CLIMB: dict[str, Any] = {
     "location": LOCATION,
     "tags": ["comp set"],
     "media_ids": [MEDIA_ID],
+    "visibility": "followers",
 }
 CLIMB_CHANGES: dict[str, Any] = {"outcome": "flash", "attempts": 1}
 CLIMB: dict[str, Any] = NEW_CLIMB | {
     "grade": 5,
     "climb_id": CLIMB_ID,
+    "revision": 1,
     "created_at": WHEN,
     "updated_at": WHEN,
     "grade_label": "V5",
@@ -114,6 +116,7 @@ RENDITION: dict[str, Any] = {
 }
 MEDIA_VIEW: dict[str, Any] = {
     "media_id": MEDIA_ID,
+    "revision": 4,
     "status": "ready",
     "kind": "photo",
     "content_type": "image/jpeg",
@@ -146,6 +149,82 @@ SESSION_TOKENS: dict[str, Any] = {
     "expires_in": 3600,
     "token_type": "Bearer",
 }
+
+OTHER_ID = "9b2d7e41-6c3a-4f8e-b1d5-2a7c9e0f3b64"
+RENDITION_LINK: dict[str, Any] = {
+    "name": "w320",
+    "url": f"https://media.staging.boulderstat.com/derived/{OTHER_ID}/{MEDIA_ID}/320.webp",
+    "width": 320,
+    "height": 427,
+    "format": "webp",
+}
+OWNER_CARD: dict[str, Any] = {
+    "climber_id": OTHER_ID,
+    "display_name": "Lena",
+    "picture": [RENDITION_LINK],
+}
+MEDIA_CARD: dict[str, Any] = {
+    "media_id": MEDIA_ID,
+    "kind": "photo",
+    "width": 3024,
+    "height": 4032,
+    "placeholder": "data:image/webp;base64,UklGRh4AAABXRUJQVlA4...",
+    "renditions": [RENDITION_LINK],
+}
+FEED_CARD: dict[str, Any] = {
+    "climb_id": CLIMB_ID,
+    "owner": OWNER_CARD,
+    "title": "Pinch roof",
+    "grade": 5,
+    "outcome": "send",
+    "attempts": 3,
+    "climb_date": "2026-11-20",
+    "angle": "roof",
+    "location": LOCATION,
+    "description": "Heel hook at the lip, then a big move to the jug.",
+    "visibility": "public",
+    "media": [MEDIA_CARD],
+    "like_count": 4,
+    "liked": True,
+    "comment_count": 1,
+    "created_at": WHEN,
+    "grade_label": "V5",
+}
+FEED_PAGE: dict[str, Any] = {"items": [FEED_CARD], "next_cursor": CLIMB_PAGE["next_cursor"]}
+PAGE_QUERY: dict[str, Any] = {"limit": 20}
+PROFILE: dict[str, Any] = {
+    "climber_id": USER_ID,
+    "display_name": "Sam",
+    "bio": "Slab enjoyer. Crimps on Tuesdays.",
+    "home_gym": "Boulderwelt",
+    "private": False,
+    "default_visibility": "followers",
+    "picture_media_id": None,
+    "created_at": WHEN,
+    "updated_at": WHEN,
+}
+PROFILE_CHANGES: dict[str, Any] = {"display_name": "Sam K.", "private": True}
+RELATIONSHIP: dict[str, Any] = {"you_follow": "active", "follows_you": "pending", "friends": False}
+PUBLIC_STATS: dict[str, Any] = {
+    "climbs": 4,
+    "hardest_send": CLIMB_SUMMARY,
+    "sends_this_week": 1,
+    "pyramid": [GRADE_SENDS],
+}
+CLIMBER_PROFILE: dict[str, Any] = {
+    "climber_id": OTHER_ID,
+    "display_name": "Lena",
+    "bio": "",
+    "home_gym": "Boulderwelt",
+    "private": False,
+    "picture": [RENDITION_LINK],
+    "followers": 12,
+    "following": 9,
+    "relationship": RELATIONSHIP,
+    "stats": PUBLIC_STATS,
+}
+CLIMBER_LIST: dict[str, Any] = {"items": [OWNER_CARD]}
+FOLLOW_VIEW: dict[str, Any] = {"climber_id": OTHER_ID, "status": "active"}
 
 
 def examples(*values: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import ConnectionFailure
@@ -40,6 +41,25 @@ logger = Logger()
 
 # The API Gateway JWT authorizer, as the OpenAPI document names it on every non-public route.
 COGNITO_SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
+
+# Optimistic concurrency (boulderstat/revisions.py): responses name the document's revision in
+# `ETag`; PATCH/DELETE take it back in `If-Match`.
+ETAG_HEADER: dict[str, Any] = {
+    "ETag": {
+        "description": 'The revision of what the body shows, e.g. "3"; send it as If-Match.',
+        "schema": {"type": "string"},
+    }
+}
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="if-match",
+        description=(
+            'The ETag you last saw (e.g. "3"): the change applies only to that revision, 412 '
+            "otherwise. Leave it out to change whatever is current."
+        ),
+    ),
+]
 
 
 class ErrorProblem(BaseModel):
@@ -140,18 +160,29 @@ def error_doc(status: int, description: str | None = None) -> OpenAPIResponse:
 
 
 def responses(
-    status: int, description: str, errors: Mapping[int, str | None] | None = None
+    status: int,
+    description: str,
+    errors: Mapping[int, str | None] | None = None,
+    *,
+    model: type[BaseModel] | None = None,
+    headers: dict[str, Any] | None = None,
 ) -> dict[int, OpenAPIResponse]:
     """Every status a route answers, for `@app.get(..., responses=responses(...))`.
 
     Powertools' `responses=` replaces its defaults, so the success status comes first (its body
-    is the route's return annotation; a 204 has none). `errors` are the route's own error
+    is the route's return annotation, or `model`; a 204 has none; `headers` are the success
+    response's headers, e.g. ETAG_HEADER). `errors` are the route's own error
     statuses, each with an optional route-specific description. The statuses that follow from
     the route's shape (401 when secured, 400/413/415/422 for a body, 422 for parameters, 400
     for unknown query parameters, 503) are added by scripts/generate_openapi.py from
     `implied_errors`, so no route can forget them.
     """
-    documented: dict[int, OpenAPIResponse] = {status: {"description": description}}
+    success: OpenAPIResponse = {"description": description}
+    if model is not None:  # when the return annotation is a bare Response
+        success["content"] = {"application/json": {"model": model}}
+    if headers:
+        success["headers"] = headers
+    documented: dict[int, OpenAPIResponse] = {status: success}
     for code, text in (errors or {}).items():
         documented[code] = error_doc(code, text)
     return documented
@@ -244,6 +275,8 @@ def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
 
     def _check_request(app: APIGatewayHttpResolver, next_middleware: Any) -> Response:
         route = app.context["_route"]
+        if route.security:
+            caller_id(app)  # an unusable identity is refused before anything reads the request
         _reject_unknown_query(app, route)
         if route.dependant.body_params:
             _read_json_body(app, max_body_bytes)

@@ -39,3 +39,4 @@ class DocumentedPattern:
 # stripped). A block of text: control characters other than tab and newlines are refused.
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f-\x9f\ufeff][^\x00-\x1f\x7f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"  # may be empty

@@ -28,11 +28,14 @@ HTTP_APPS: tuple[str, ...] = (
     "functions.upload_url.handler",
     "functions.media.handler",
     "functions.auth.handler",
+    "functions.climbers.handler",
+    "functions.feed.handler",
 )
 
 TITLE = "BoulderStat API"
 DESCRIPTION = """Climb log API. Every route except /auth/* needs `Authorization: Bearer <Cognito \
-ID token>`; data is always the caller's own (another climber's item is a 404).
+ID token>`; data is the caller's own, or another climber's that their visibility, follows and \
+blocks let the caller see (anything else is a 404, never a 403).
 
 **Errors** have one shape, `ApiError`: `{"error": code, "message": reason}`, and validation \
 errors add `"errors": [{location, reason}]`. The one exception is a 401 from API Gateway's JWT \
@@ -251,10 +254,13 @@ def _add_examples(document: dict[str, Any]) -> None:
                 for media in body.get("content", {}).values():
                     if "examples" in media or "example" in media:
                         continue
-                    ref = media.get("schema", {}).get("$ref", "")
+                    schema = media.get("schema", {})
+                    many = schema.get("type") == "array"
+                    ref = (schema.get("items", {}) if many else schema).get("$ref", "")
                     examples = components.get(ref.rsplit("/", 1)[-1], {}).get("examples")
                     if examples:
-                        media["examples"] = {"example": {"value": examples[0]}}
+                        value = [examples[0]] if many else examples[0]
+                        media["examples"] = {"example": {"value": value}}
 
 
 def _refs(node: Any) -> list[str]:

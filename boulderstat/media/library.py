@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from boulderstat import pagination
-from boulderstat.errors import NotFound
+from boulderstat.errors import NotFound, PreconditionFailed
 from boulderstat.events.catalog import MediaDeleted
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.media.api_models import (
@@ -27,6 +27,7 @@ from boulderstat.media.models import MediaDocument
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import ORIGINAL_AVAILABLE, MediaStatus
 from boulderstat.media.storage import MediaStorage
+from boulderstat.revisions import IfMatch
 
 LISTING = "media"
 MediaCursor = pagination.cursor_param(LISTING, ["019ab8c4a1f27b3c8d9e0f1a2b3c4d5e"])
@@ -81,13 +82,19 @@ class MediaLibrary:
             next_cursor=encode_cursor(items[-1].media_id) if more and items else None,
         )
 
-    def delete(self, user_id: str, media_id: str) -> int:
+    def delete(self, user_id: str, media_id: str, *, if_match: IfMatch | None = None) -> int:
         """Removes the original, every derived object and the document; returns objects removed.
 
         Objects go first and the document last: a failure part-way leaves the document, so the
         climber (or a retry) can delete again; a retry may publish `Media Deleted` twice.
+        `If-Match` is checked against the revision read here, before anything is removed.
         """
         document = self._owned(user_id, media_id)
+        if if_match is not None and not if_match.allows(document.revision):
+            raise PreconditionFailed(
+                f'The media is at revision {document.revision} (ETag "{document.revision}"), '
+                "not the one If-Match names; re-read it and retry"
+            )
         removed = self._storage.remove(
             keys=[document.key], prefix=derived_prefix(user_id, media_id)
         )
@@ -130,6 +137,7 @@ class MediaLibrary:
         has_urls = original is not None or bool(renditions)
         return MediaView(
             media_id=document.media_id,
+            revision=document.revision,
             status=document.status,
             kind=document.kind,
             content_type=document.content_type,

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -30,8 +30,17 @@ from boulderstat.climbs.models import (
 from boulderstat.climbs.repository import ClimbRepository
 from boulderstat.climbs.service import ClimbService
 from boulderstat.climbs.stats import ClimbStats
+from boulderstat.community.profiles import ProfileRepository
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
+from boulderstat.http_api import (
+    COGNITO_SECURITY,
+    ETAG_HEADER,
+    IfMatchHeader,
+    caller_id,
+    create_http_app,
+    responses,
+)
+from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
 logger = Logger()
@@ -46,15 +55,37 @@ ClimbIdPath = Annotated[
 ]
 
 NOT_FOUND = {404: "No such climb for the caller."}
+CHANGE_ERRORS = {
+    409: "Without If-Match: the climb kept changing under concurrent writes even after "
+    "bounded retries. Re-read it and retry.",
+    412: "If-Match names a revision that is no longer current (someone changed the climb "
+    "since you read it). Re-read it (GET), re-apply your change, retry with the new ETag.",
+}
+
+
+def _climb_response(climb: Climb, status_code: int = 200) -> Response[Climb]:
+    """The climb with its revision as `ETag`, to send back as `If-Match`."""
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=climb,
+        headers={"ETag": etag(climb.revision)},
+    )
+
+
+def _climb(status: int, description: str, errors: dict[int, str | None] | None = None) -> Any:
+    return responses(status, description, errors, model=Climb, headers=ETAG_HEADER)
 
 
 @cache
 def climb_service() -> ClimbService:
     """Built on first use and kept for the container's life (one Mongo client, one boto3 client)."""
     settings = get_settings()
+    db = mongo_database(settings)
     return ClimbService(
-        ClimbRepository(mongo_database(settings)),
+        ClimbRepository(db),
         EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
+        default_visibility=ProfileRepository(db).default_visibility,
     )
 
 
@@ -84,12 +115,12 @@ def list_climbs(filters: Annotated[ClimbQuery, Query()]) -> ClimbPage:
         "422 also when the climb breaks a rule: a flash takes exactly 1 attempt; climb_date is "
         "1900-01-01 or later and at most one day after today (UTC)."
     ),
-    responses=responses(201, "The climb as stored, with its id."),
+    responses=_climb(201, "The climb as stored, with its id and ETag."),
 )
-def create_climb(climb: NewClimb) -> Climb:
+def create_climb(climb: NewClimb) -> Response[Climb]:
     created = climb_service().create(caller_id(app), climb)
     metrics.add_metric(name="ClimbsLogged", unit=MetricUnit.Count, value=1)
-    return created
+    return _climb_response(created, 201)
 
 
 @app.get(
@@ -114,10 +145,10 @@ def climb_stats(period: Annotated[StatsQuery, Query()]) -> ClimbStats:
     tags=TAGS,
     security=SECURITY,
     summary="Get one climb",
-    responses=responses(200, "The climb.", NOT_FOUND),
+    responses=_climb(200, "The climb.", NOT_FOUND),
 )
-def get_climb(climb_id: ClimbIdPath) -> Climb:
-    return climb_service().get(caller_id(app), climb_id)
+def get_climb(climb_id: ClimbIdPath) -> Response[Climb]:
+    return _climb_response(climb_service().get(caller_id(app), climb_id))
 
 
 @app.patch(
@@ -126,13 +157,20 @@ def get_climb(climb_id: ClimbIdPath) -> Climb:
     security=SECURITY,
     summary="Change some fields of a climb",
     description=(
+        "Send the climb's ETag as `If-Match` to change exactly the version you read: 412 if it "
+        "moved on. Without If-Match the change applies to the current climb (last writer wins). "
         "422 also when the changed climb breaks a rule (e.g. outcome flash on a climb that took "
-        "3 attempts). 409 when the climb kept changing under concurrent edits."
+        "3 attempts)."
     ),
-    responses=responses(200, "The climb after the change.", NOT_FOUND | {409: None}),
+    responses=_climb(200, "The climb after the change.", NOT_FOUND | CHANGE_ERRORS),
 )
-def update_climb(climb_id: ClimbIdPath, changes: ClimbChanges) -> Climb:
-    return climb_service().update(caller_id(app), climb_id, changes)
+def update_climb(
+    climb_id: ClimbIdPath, changes: ClimbChanges, if_match: IfMatchHeader = None
+) -> Response[Climb]:
+    updated = climb_service().update(
+        caller_id(app), climb_id, changes, if_match=IfMatch.parse(if_match)
+    )
+    return _climb_response(updated)
 
 
 @app.delete(
@@ -141,10 +179,11 @@ def update_climb(climb_id: ClimbIdPath, changes: ClimbChanges) -> Climb:
     tags=TAGS,
     security=SECURITY,
     summary="Delete a climb",
-    responses=responses(204, "Deleted.", NOT_FOUND),
+    description="With `If-Match`, only the revision it names is deleted (412 otherwise).",
+    responses=responses(204, "Deleted.", NOT_FOUND | CHANGE_ERRORS),
 )
-def delete_climb(climb_id: ClimbIdPath) -> Response[None]:
-    climb_service().delete(caller_id(app), climb_id)
+def delete_climb(climb_id: ClimbIdPath, if_match: IfMatchHeader = None) -> Response[None]:
+    climb_service().delete(caller_id(app), climb_id, if_match=IfMatch.parse(if_match))
     return Response(status_code=204)
 
 

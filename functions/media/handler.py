@@ -7,7 +7,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,7 +15,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
+from boulderstat.http_api import (
+    COGNITO_SECURITY,
+    ETAG_HEADER,
+    IfMatchHeader,
+    caller_id,
+    create_http_app,
+    responses,
+)
 from boulderstat.media.api_models import (
     CLIMB_ID_PATTERN,
     MEDIA_ID_PATTERN,
@@ -27,6 +34,7 @@ from boulderstat.media.library import MediaCursor, MediaLibrary
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
 from boulderstat.pagination import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
+from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
 logger = Logger()
@@ -84,11 +92,23 @@ MediaIdPath = Annotated[
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Get one media item, with its URLs once they exist",
-    responses=responses(200, "The media item.", NOT_FOUND),
+    responses=responses(
+        200,
+        "The media item; `ETag` is its revision.",
+        NOT_FOUND,
+        model=MediaView,
+        headers=ETAG_HEADER,
+    ),
 )
 @tracer.capture_method
-def get_media(media_id: MediaIdPath) -> MediaView:
-    return library().get(caller_id(app), media_id)
+def get_media(media_id: MediaIdPath) -> Response[MediaView]:
+    view = library().get(caller_id(app), media_id)
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=view,
+        headers={"ETag": etag(view.revision)},
+    )
 
 
 @app.delete(
@@ -96,12 +116,21 @@ def get_media(media_id: MediaIdPath) -> MediaView:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Delete a media item, its original and every rendition",
-    responses=responses(204, "Deleted.", NOT_FOUND),
+    description="With `If-Match`, only the revision it names is deleted (412 otherwise).",
+    responses=responses(
+        204,
+        "Deleted: the original, every rendition and the record.",
+        NOT_FOUND
+        | {
+            412: "If-Match names a revision that is no longer current (e.g. processing finished "
+            "since you read it). Re-read it (GET) and retry with the new ETag."
+        },
+    ),
 )
 @tracer.capture_method
-def delete_media(media_id: MediaIdPath) -> Response[None]:
+def delete_media(media_id: MediaIdPath, if_match: IfMatchHeader = None) -> Response[None]:
     user_id = caller_id(app)
-    removed = library().delete(user_id, media_id)
+    removed = library().delete(user_id, media_id, if_match=IfMatch.parse(if_match))
     metrics.add_metric(name="MediaDeleted", unit=MetricUnit.Count, value=1)
     logger.info("media deleted", media_id=media_id, user_id=user_id, objects_removed=removed)
     return Response(status_code=204)

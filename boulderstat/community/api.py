@@ -1,0 +1,46 @@
+"""What the community functions share: path parameters, paging, and documented error statuses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
+from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, ClimbCursor, PageKey, decode_cursor
+from boulderstat.community.profiles import CLIMBER_ID_PATTERN
+from boulderstat.pagination import PAGE_SIZE_DEFAULT, PageLimit
+
+ClimberIdPath = Annotated[
+    str, Path(alias="climberId", pattern=CLIMBER_ID_PATTERN, description="The climber's id.")
+]
+ClimbIdPath = Annotated[
+    str, Path(alias="climbId", pattern=CLIMB_ID_PATTERN, description="The climb's id.")
+]
+
+# Route-specific wording of error statuses, for `boulderstat.http_api.responses`.
+NOT_FOUND: dict[int, str | None] = {
+    404: "No such climber or climb, or nothing the caller may see (never 403)."
+}
+NOT_YOURSELF: dict[int, str | None] = {400: "You cannot follow or block yourself."}
+
+
+class PageQuery(BaseModel):
+    """Cursor paging for feeds (the climbs list's order and cursors: boulderstat.pagination)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.PAGE_QUERY))
+
+    limit: PageLimit = PAGE_SIZE_DEFAULT
+    cursor: ClimbCursor | None = None
+
+    @field_validator("cursor", mode="before")
+    @classmethod
+    def _empty_cursor_is_the_first_page(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @property
+    def after(self) -> PageKey | None:
+        """Where the previous page ended; InvalidCursor (400) for a cursor we did not issue."""
+        return decode_cursor(self.cursor) if self.cursor else None
