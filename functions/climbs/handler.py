@@ -6,10 +6,8 @@ the JWT `sub`, and `ClimbService` does the rest.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -17,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.climbs.cursor import CLIMB_ID_PATTERN
 from boulderstat.climbs.models import (
@@ -40,12 +39,10 @@ from boulderstat.http_api import (
     create_http_app,
     responses,
 )
+from boulderstat.observability import lambda_handler, metrics
 from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 
 TAGS = ["climbs"]
@@ -77,7 +74,7 @@ def _climb(status: int, description: str, errors: dict[int, str | None] | None =
     return responses(status, description, errors, model=Climb, headers=ETAG_HEADER)
 
 
-@cache
+@per_container
 def climb_service() -> ClimbService:
     """Built on first use and kept for the container's life (one Mongo client, one boto3 client)."""
     settings = get_settings()
@@ -187,8 +184,6 @@ def delete_climb(climb_id: ClimbIdPath, if_match: IfMatchHeader = None) -> Respo
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
