@@ -8,10 +8,9 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from boulderstat.community.api import ERRORS, NOT_FOUND
 from boulderstat.community.leaving import AccountDeletion, DeletionView, OutOfTime
 from boulderstat.community.wiring import community
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.observability import lambda_handler, logger
 from boulderstat.settings import get_settings
 from boulderstat.time_budget import TimeBudget
@@ -37,13 +36,13 @@ def leaving() -> AccountDeletion:
         "`Climber Deleted`. Answers 200 when done, 202 while the job still runs (it finishes "
         "on its own; GET /me/deletion shows progress)."
     ),
-    responses={
+    responses=responses(200, "Done: everything of mine is gone.", model=DeletionView)
+    | {
         202: {
             "description": "Still running; it finishes on its own.",
             "content": {"application/json": {"model": DeletionView}},
         }
-    }
-    | ERRORS,
+    },
 )
 def delete_me() -> Response[DeletionView]:
     climber_id = caller_id(app)
@@ -65,7 +64,7 @@ def delete_me() -> Response[DeletionView]:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Progress of my account deletion",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "The job's progress.", {404: "No account deletion was requested."}),
 )
 def deletion_status() -> DeletionView:
     return leaving().status(caller_id(app))

@@ -7,10 +7,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from boulderstat.community.api import ERRORS, PageQuery
+from boulderstat.community.api import PageQuery
 from boulderstat.community.notifications import MarkRead, NotificationPage
 from boulderstat.community.wiring import community
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
@@ -27,10 +27,10 @@ class Marked(BaseModel):
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="My notifications, newest first",
-    responses=ERRORS,
+    responses=responses(200, "One page of my notifications."),
 )
 def list_notifications(page: Annotated[PageQuery, Query()]) -> NotificationPage:
-    return community().notifier.page(caller_id(app), after=page.cursor, limit=page.limit)
+    return community().notifier.page(caller_id(app), after=page.after, limit=page.limit)
 
 
 @app.post(
@@ -38,7 +38,7 @@ def list_notifications(page: Annotated[PageQuery, Query()]) -> NotificationPage:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Mark some (or all) of my notifications read",
-    responses=ERRORS,
+    responses=responses(200, "How many were marked read."),
 )
 def mark_read(request: MarkRead) -> Marked:
     return Marked(marked=community().notifier.mark_read(caller_id(app), request))

@@ -8,18 +8,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from boulderstat.community.api import (
-    ERRORS,
-    NO_CONTENT,
-    NOT_FOUND,
-    ClimbIdPath,
-    CommentIdPath,
-    PageQuery,
-)
+from boulderstat.community.api import NOT_FOUND, ClimbIdPath, CommentIdPath, PageQuery
 from boulderstat.community.comments import CommentPage, CommentView, NewComment
 from boulderstat.community.likes import LikeState
 from boulderstat.community.wiring import community
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
@@ -32,7 +25,7 @@ TAGS = ["reactions"]
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Like a climb (idempotent)",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "Liked, with the like count.", NOT_FOUND),
 )
 def like_climb(climb_id: ClimbIdPath) -> LikeState:
     return community().likes.like_climb(caller_id(app), climb_id)
@@ -43,7 +36,7 @@ def like_climb(climb_id: ClimbIdPath) -> LikeState:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Take a like back (idempotent)",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "Not liked, with the like count.", NOT_FOUND),
 )
 def unlike_climb(climb_id: ClimbIdPath) -> LikeState:
     return community().likes.unlike_climb(caller_id(app), climb_id)
@@ -54,10 +47,10 @@ def unlike_climb(climb_id: ClimbIdPath) -> LikeState:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Comments on a climb, oldest first",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "One page of comments.", NOT_FOUND),
 )
 def list_comments(climb_id: ClimbIdPath, page: Annotated[PageQuery, Query()]) -> CommentPage:
-    return community().comments.page(caller_id(app), climb_id, after=page.cursor, limit=page.limit)
+    return community().comments.page(caller_id(app), climb_id, after=page.after, limit=page.limit)
 
 
 @app.post(
@@ -66,7 +59,7 @@ def list_comments(climb_id: ClimbIdPath, page: Annotated[PageQuery, Query()]) ->
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Comment on a climb",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(201, "The comment.", NOT_FOUND),
 )
 def post_comment(climb_id: ClimbIdPath, comment: NewComment) -> CommentView:
     return community().comments.post(caller_id(app), climb_id, comment)
@@ -77,7 +70,7 @@ def post_comment(climb_id: ClimbIdPath, comment: NewComment) -> CommentView:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Delete a comment (its author or the climb's owner)",
-    responses=NO_CONTENT | ERRORS | NOT_FOUND,
+    responses=responses(204, "Deleted.", NOT_FOUND),
 )
 def delete_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> Response[None]:
     community().comments.delete(caller_id(app), climb_id, comment_id)
@@ -89,7 +82,7 @@ def delete_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> Response
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Like a comment (idempotent)",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "Liked, with the like count.", NOT_FOUND),
 )
 def like_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
     return community().likes.like_comment(caller_id(app), climb_id, comment_id)
@@ -100,7 +93,7 @@ def like_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Take a like on a comment back (idempotent)",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "Not liked, with the like count.", NOT_FOUND),
 )
 def unlike_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
     return community().likes.unlike_comment(caller_id(app), climb_id, comment_id)

@@ -13,8 +13,11 @@ from tests.deploy.offline_package import TEST_PARAMS, Packaged, package_offline
 
 pytestmark = pytest.mark.deploy
 
-HTTP_FUNCTIONS = ("climbs", "climbers", "feed", "upload_url", "media", "auth")
-ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "sweeper", "climb_outbox")
+HTTP_FUNCTIONS = (
+    "climbs", "climbers", "feed", "upload_url", "media", "auth", "reactions", "notifications",
+    "leave",
+)  # fmt: skip
+ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "sweeper", "climb_outbox", "notify")
 
 
 @pytest.fixture(scope="module")
