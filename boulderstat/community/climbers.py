@@ -30,7 +30,7 @@ from boulderstat.community.clock import Clock, utc_now
 from boulderstat.community.profiles import Profile, ProfileChanges, ProfileRepository
 from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import Follow, FollowStatus, Relations
-from boulderstat.errors import InvalidRequest, NotFound, ValidationFailed
+from boulderstat.errors import InvalidRequest, NotFound
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import ClimberFollowed, ClimberUnfollowed
 from boulderstat.media.delivery import MediaLinks
@@ -124,9 +124,7 @@ class Climbers:
         if picture is not None and not self._media.count_documents(
             {"_id": picture, "user_id": climber_id, "purpose": "profile_picture"}, limit=1
         ):
-            raise ValidationFailed(
-                "body.picture_media_id: not one of your uploads with purpose profile_picture"
-            )
+            raise NotFound(f"No profile picture upload {picture}")
         before = self._profiles.get_or_create(climber_id)
         after = self._profiles.update(climber_id, changes)
         if before.private and not after.private:

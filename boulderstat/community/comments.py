@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from boulderstat.api_examples import examples
 from boulderstat.climbs.cursor import PageKey, encode_cursor
 from boulderstat.community.cards import LIKES, OwnerCard
 from boulderstat.community.clock import Clock, as_utc, utc_now
@@ -43,18 +44,41 @@ def _text(value: str) -> str:
 
 CommentText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_COMMENT_CHARS),
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=MAX_COMMENT_CHARS,
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",  # also in the schema: no control characters but newlines/tabs
+    ),
     AfterValidator(_text),
 ]
 
 
 class NewComment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples({"text": "Strong send!"}))
 
     text: CommentText = Field(description=f"1 to {MAX_COMMENT_CHARS} characters.")
 
 
 class CommentView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "comment_id": "01a22a720f607797a135a381dc1b75e4",
+                "climb_id": "01a22a720f607797a135a381dc1b75e3",
+                "author": {
+                    "climber_id": "d41fe687-5342-4d79-ad9e-bbc5fbf6515b",
+                    "display_name": "Alex Honnold",
+                    "picture": [],
+                },
+                "text": "Strong send!",
+                "created_at": "2026-11-30T01:00:00Z",
+                "like_count": 1,
+                "liked": False,
+            }
+        )
+    )
+
     comment_id: str
     climb_id: str
     author: OwnerCard
@@ -65,6 +89,29 @@ class CommentView(BaseModel):
 
 
 class CommentPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "items": [
+                    {
+                        "comment_id": "01a22a720f607797a135a381dc1b75e4",
+                        "climb_id": "01a22a720f607797a135a381dc1b75e3",
+                        "author": {
+                            "climber_id": "d41fe687-5342-4d79-ad9e-bbc5fbf6515b",
+                            "display_name": "Alex Honnold",
+                            "picture": [],
+                        },
+                        "text": "Strong send!",
+                        "created_at": "2026-11-30T01:00:00Z",
+                        "like_count": 1,
+                        "liked": False,
+                    }
+                ],
+                "next_cursor": None,
+            }
+        )
+    )
+
     items: list[CommentView]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next (newer) page; null on the last page."

@@ -26,10 +26,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from boulderstat.api_examples import examples
 from boulderstat.climbs.repository import COLLECTION as CLIMBS
 from boulderstat.community.cards import COMMENTS, LIKES
 from boulderstat.community.clock import Clock, as_utc, utc_now
@@ -67,6 +68,14 @@ class DeletionStatus(StrEnum):
 
 
 class DeletionView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"climber_id": "d41fe687-5342-4d79-ad9e-bbc5fbf6515b", "status": "running",
+             "steps_done": ["relations"], "requested_at": "2026-11-30T01:00:00Z",
+             "finished_at": None}
+        )
+    )  # fmt: skip
+
     climber_id: str
     status: DeletionStatus
     steps_done: list[Step]

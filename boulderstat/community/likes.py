@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from boulderstat.api_examples import examples
 from boulderstat.community.cards import LIKES
 from boulderstat.community.clock import Clock, utc_now
 from boulderstat.community.comments import Comments
@@ -27,6 +28,8 @@ from boulderstat.events.catalog import ClimbLiked, ClimbUnliked
 
 
 class LikeState(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples({"liked": True, "like_count": 3}))
+
     liked: bool
     like_count: int
 

@@ -18,11 +18,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from boulderstat.api_examples import examples
 from boulderstat.climbs.cursor import PageKey, encode_cursor
 from boulderstat.community.cards import OwnerCard
 from boulderstat.community.clock import as_utc
@@ -66,6 +67,24 @@ class NotificationKind(StrEnum):
 
 
 class NotificationView(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "notification_id": "01a22a720f607797a135a381dc1b75e4",
+                "kind": "commented",
+                "actor": {
+                    "climber_id": "d41fe687-5342-4d79-ad9e-bbc5fbf6515b",
+                    "display_name": "Alex Honnold",
+                    "picture": [],
+                },
+                "climb_id": "01a22a720f607797a135a381dc1b75e3",
+                "comment_id": "01a22a720f607797a135a381dc1b75e4",
+                "created_at": "2026-11-30T01:00:00Z",
+                "read": False,
+            }
+        )
+    )
+
     notification_id: str
     kind: NotificationKind
     actor: OwnerCard = Field(description="Who did it.")
@@ -76,12 +95,40 @@ class NotificationView(BaseModel):
 
 
 class NotificationPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "items": [
+                    {
+                        "notification_id": "01a22a720f607797a135a381dc1b75e4",
+                        "kind": "commented",
+                        "actor": {
+                            "climber_id": "d41fe687-5342-4d79-ad9e-bbc5fbf6515b",
+                            "display_name": "Alex Honnold",
+                            "picture": [],
+                        },
+                        "climb_id": "01a22a720f607797a135a381dc1b75e3",
+                        "comment_id": "01a22a720f607797a135a381dc1b75e4",
+                        "created_at": "2026-11-30T01:00:00Z",
+                        "read": False,
+                    }
+                ],
+                "unread": 1,
+                "next_cursor": None,
+            }
+        )
+    )
+
     items: list[NotificationView]
     unread: int = Field(description="Unread notifications in total.")
     next_cursor: str | None
 
 
 class MarkRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"notification_ids": ["01a22a720f607797a135a381dc1b75e4"]}, {})
+    )
+
     notification_ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]] = Field(
         default=[], max_length=100, description="Mark these read; empty: mark everything read."
     )

@@ -33,16 +33,12 @@ def leaving() -> AccountDeletion:
     description=(
         "Removes profile, climbs, media (originals and renditions), follows both ways, likes, "
         "comments (and what others wrote on my climbs) and notifications, then publishes "
-        "`Climber Deleted`. Answers 200 when done, 202 while the job still runs (it finishes "
-        "on its own; GET /me/deletion shows progress)."
+        "`Climber Deleted`. Answers 202 with the job: `done`, or `running` while it still runs "
+        "(it finishes on its own; GET /me/deletion shows progress)."
     ),
-    responses=responses(200, "Done: everything of mine is gone.", model=DeletionView)
-    | {
-        202: {
-            "description": "Still running; it finishes on its own.",
-            "content": {"application/json": {"model": DeletionView}},
-        }
-    },
+    responses=responses(
+        202, "The job: `done`, or `running` (it finishes on its own).", model=DeletionView
+    ),
 )
 def delete_me() -> Response[DeletionView]:
     climber_id = caller_id(app)
@@ -55,8 +51,7 @@ def delete_me() -> Response[DeletionView]:
         )
     except OutOfTime:
         view = jobs.status(climber_id)
-    status = 200 if view.status == "done" else 202
-    return Response(status, content_types.APPLICATION_JSON, view)
+    return Response(202, content_types.APPLICATION_JSON, view)
 
 
 @app.get(

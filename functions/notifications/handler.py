@@ -5,8 +5,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from boulderstat.api_examples import examples
 from boulderstat.community.api import PageQuery
 from boulderstat.community.notifications import MarkRead, NotificationPage
 from boulderstat.community.wiring import community
@@ -19,6 +20,8 @@ TAGS = ["notifications"]
 
 
 class Marked(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples({"marked": 2}))
+
     marked: int
 
 

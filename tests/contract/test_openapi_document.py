@@ -121,9 +121,11 @@ def test_every_list_pages_the_same_way() -> None:
     assert sorted(path for path, _ in lists) == [
         "/climbers/{climberId}/climbs",
         "/climbs",
+        "/climbs/{climbId}/comments",
         "/feed",
         "/feed/discover",
         "/media",
+        "/notifications",
     ]
     for path, operation in lists:
         params = {p["name"]: p for p in operation["parameters"]}

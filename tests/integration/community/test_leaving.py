@@ -120,7 +120,7 @@ def test_delete_me_removes_everything_of_the_climbers_and_nothing_of_others(
     subscriber = stack.subscriber(detail={"user_id": [leaver.sub]})
     try:
         response = leaver.api.request("DELETE", "/me")
-        assert response.status_code == 200, response.text
+        assert response.status_code == 202, response.text
         assert response.json()["status"] == "done"
         assert response.json()["steps_done"] == [str(s) for s in STEPS]
         event = subscriber.wait_for(lambda e: e["detail-type"] == "Climber Deleted")

@@ -66,7 +66,7 @@ def test_only_ones_own_profile_picture_uploads_can_be_the_picture(
     theirs = _upload(other, photo, purpose="profile_picture")
     for media_id in (climb_photo, theirs, "0" * 32):
         response = me.api.request("PATCH", "/me", json={"picture_media_id": media_id})
-        assert response.status_code == 422, response.text
+        assert response.status_code == 404, response.text
     video = me.api.request(
         "POST",
         "/media/uploads",
