@@ -120,11 +120,8 @@ class Climbers:
         return self._profiles.get_or_create(climber_id)
 
     def change_me(self, climber_id: str, changes: ProfileChanges) -> Profile:
-        picture = changes.picture_media_id
-        if picture is not None and not self._media.count_documents(
-            {"_id": picture, "user_id": climber_id, "purpose": "profile_picture"}, limit=1
-        ):
-            raise NotFound(f"No profile picture upload {picture}")
+        # Any well-formed id is kept; a picture shows only if it is the climber's OWN processed
+        # profile_picture upload (`_picture` and the feed cards filter on exactly that).
         before = self._profiles.get_or_create(climber_id)
         after = self._profiles.update(climber_id, changes)
         if before.private and not after.private:

@@ -29,6 +29,7 @@ from boulderstat.community.relations import Relations, pair_id
 from boulderstat.errors import NotFound
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import CommentDeleted, CommentPosted
+from boulderstat.json_values import TEXT_PATTERN, DocumentedPattern
 from boulderstat.media.ids import new_media_id
 
 COLLECTION = "comments"
@@ -44,13 +45,9 @@ def _text(value: str) -> str:
 
 CommentText = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
-        min_length=1,
-        max_length=MAX_COMMENT_CHARS,
-        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",  # also in the schema: no control characters but newlines/tabs
-    ),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_COMMENT_CHARS),
     AfterValidator(_text),
+    DocumentedPattern(TEXT_PATTERN),
 ]
 
 

@@ -110,14 +110,14 @@ class ProfileChanges(BaseModel):
     )
     picture_media_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = Field(
         None,
-        description="A photo uploaded with purpose profile_picture; null removes the picture.",
+        description="A photo uploaded with purpose profile_picture; ",
     )
 
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not self.model_fields_set:
             raise PydanticCustomError("empty_patch", "send at least one field to change")
-        for name in self.model_fields_set - {"picture_media_id"}:
+        for name in self.model_fields_set:
             if getattr(self, name) is None:
                 raise PydanticCustomError(
                     "null_not_allowed", "{field} cannot be null", {"field": name}

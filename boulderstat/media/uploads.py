@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from boulderstat.errors import NotFound, PayloadTooLarge, ValidationFailed
+from boulderstat.errors import NotFound, PayloadTooLarge
 from boulderstat.media.api_models import PresignedPostView, UploadGrant, UploadRequest
 from boulderstat.media.climb_ownership import ClimbOwnership
 from boulderstat.media.ids import new_media_id
@@ -49,12 +49,7 @@ class UploadService:
             raise PayloadTooLarge(
                 f"A {media_type.kind} may be at most {cap} bytes; {request.size} declared"
             )
-        if request.purpose == "profile_picture" and (
-            media_type.kind != "photo" or request.climb_id is not None
-        ):
-            raise ValidationFailed(
-                "body.purpose: a profile picture is a photo and belongs to no climb"
-            )
+        # A profile picture that is not a photo ends `failed`, with the reason, at processing.
         if request.climb_id is not None and not self._climbs.owns(user_id, request.climb_id):
             raise NotFound(f"No climb {request.climb_id}")
 
