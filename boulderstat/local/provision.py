@@ -56,14 +56,15 @@ def create_bucket(s3: Any, bucket: str, region: str, allowed_origins: tuple[str,
             "RestrictPublicBuckets": True,
         },
     )
-    # The same CORS rules serverless.yml gives the real bucket: browsers POST uploads, GET media.
+    # The same CORS rules serverless.yml gives the real bucket: browsers POST uploads, PUT parts
+    # of multipart uploads (reading their ETag), GET media.
     s3.put_bucket_cors(
         Bucket=bucket,
         CORSConfiguration={
             "CORSRules": [
                 {
                     "AllowedOrigins": list(allowed_origins),
-                    "AllowedMethods": ["POST", "GET", "HEAD"],
+                    "AllowedMethods": ["POST", "PUT", "GET", "HEAD"],
                     "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag"],
                     "MaxAgeSeconds": 3000,

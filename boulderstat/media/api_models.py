@@ -12,6 +12,10 @@ from boulderstat.media.filenames import display_filename
 from boulderstat.media.status import FailurePhase, MediaStatus
 
 CLIMB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+MB = 1024 * 1024
+MIN_PART_BYTES = 5 * MB  # S3's minimum for every part but the last
+MAX_PART_BYTES = 64 * MB  # a dropped connection never costs more than this much re-sending
+UPLOAD_ID_MAX_LENGTH = 1024
 
 
 class UploadRequest(BaseModel):
@@ -29,6 +33,15 @@ class UploadRequest(BaseModel):
     climb_id: str | None = Field(
         default=None, pattern=CLIMB_ID_PATTERN, description="One of the caller's climbs."
     )
+    part_size: int | None = Field(
+        default=None,
+        strict=True,
+        ge=MIN_PART_BYTES,
+        le=MAX_PART_BYTES,
+        description="Ask for a resumable multipart upload in parts of this many bytes (the "
+        "uploader's chunk size). Files above the server's threshold get one anyway, with the "
+        "server's part size.",
+    )
 
     @field_validator("filename")
     @classmethod
@@ -41,8 +54,19 @@ class PresignedPostView(BaseModel):
     fields: dict[str, str]
 
 
+class MultipartGrantView(BaseModel):
+    """A resumable upload: sign each part, PUT it, then ask the server to complete."""
+
+    upload_id: str
+    part_size: int = Field(description="Every part but the last is exactly this many bytes.")
+    part_count: int = Field(description="Parts 1..part_count; the last holds the remainder.")
+
+
 class UploadGrant(BaseModel):
-    """201 body of POST /media/uploads: POST `fields` plus the file (last) to `url`."""
+    """201 body of POST /media/uploads: exactly one of `upload` and `multipart` is set.
+
+    `upload`: POST `fields` plus the file (last) to `url`. `multipart`: see the part routes.
+    """
 
     media_id: str
     kind: MediaKind
@@ -50,7 +74,62 @@ class UploadGrant(BaseModel):
     key: str
     max_bytes: int = Field(description="The upload must be 1..max_bytes bytes (the declared size).")
     expires_at: datetime
-    upload: PresignedPostView
+    upload: PresignedPostView | None = None
+    multipart: MultipartGrantView | None = None
+
+
+class PartUrl(BaseModel):
+    """PUT exactly `size` bytes (part `part_number` of the file) to `url` before `expires_at`."""
+
+    part_number: int
+    size: int
+    url: str
+    expires_at: datetime
+
+
+class UploadedPart(BaseModel):
+    part_number: int
+    size: int
+    etag: str
+
+
+class UploadParts(BaseModel):
+    """What S3 already holds of a multipart upload: resume by sending only the missing parts."""
+
+    media_id: str
+    upload_id: str
+    part_size: int
+    part_count: int
+    parts: list[UploadedPart]
+
+
+class PartReference(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    part_number: int = Field(strict=True, ge=1, le=10_000)
+    etag: str = Field(min_length=1, max_length=128)
+
+
+class CompleteUploadRequest(BaseModel):
+    """The client's view of its upload; the server completes from S3's own list of parts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    upload_id: str = Field(min_length=1, max_length=UPLOAD_ID_MAX_LENGTH)
+    parts: list[PartReference] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="If given, must match what S3 holds (number and ETag of every part).",
+    )
+
+
+class CompletedUpload(BaseModel):
+    """The file is assembled in S3; ingest checks it next (watch the media's status)."""
+
+    media_id: str
+    key: str
+    size: int
+    etag: str
 
 
 class FailureView(BaseModel):

@@ -4,7 +4,8 @@ One document per media id (`_id` = `media_id`), always filtered by `user_id` as 
 grouped by the phase that writes them:
 
 - upload grant (upload_url): kind, content_type, declared_size, filename, climb_id, bucket, key,
-  expires_at (grant expiry), pending_expires_at (TTL, only while pending)
+  expires_at (grant expiry), pending_expires_at (TTL, only while pending), multipart (upload
+  id and part layout of a resumable upload)
 - ingest (on_object_created): size, etag, sequencer, format, uploaded_at (the object version)
 - processing (thumbnail): processing_started_at, processing_attempts, renditions, metadata,
   placeholder, processed_at
@@ -88,6 +89,22 @@ class Failure(BaseModel):
     failed_at: UtcDatetime
 
 
+class MultipartUpload(BaseModel):
+    """The S3 multipart upload a grant started: which id, and how the file is cut into parts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    upload_id: str
+    part_size: int
+    part_count: int
+
+    def expected_size(self, part_number: int, total: int) -> int:
+        """Every part is `part_size` bytes except the last, which holds the remainder."""
+        if part_number < self.part_count:
+            return self.part_size
+        return total - (self.part_count - 1) * self.part_size
+
+
 class MediaDocument(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -106,6 +123,9 @@ class MediaDocument(BaseModel):
     expires_at: UtcDatetime = Field(description="When the upload grant (presigned POST) expires.")
     pending_expires_at: UtcDatetime | None = Field(
         default=None, description="TTL: set only while pending, removed when the upload arrives."
+    )
+    multipart: MultipartUpload | None = Field(
+        default=None, description="Set when the grant is a resumable multipart upload."
     )
 
     size: int | None = None

@@ -101,6 +101,18 @@ class MediaRepository:
     def delete(self, user_id: str, media_id: str) -> bool:
         return self._media.delete_one({"_id": media_id, "user_id": user_id}).deleted_count == 1
 
+    def delete_pending_multipart(self, user_id: str, media_id: str, upload_id: str) -> bool:
+        """Forgets an abandoned multipart grant; never a document whose file already arrived."""
+        result = self._media.delete_one(
+            {
+                "_id": media_id,
+                "user_id": user_id,
+                "status": MediaStatus.PENDING.value,
+                "multipart.upload_id": upload_id,
+            }
+        )
+        return result.deleted_count == 1
+
     # -- ingest (on_object_created) ---------------------------------------------------------
     def record_upload(
         self, seen: MediaDocument, version: ObjectVersion, *, size: int, format: str

@@ -1,4 +1,6 @@
-"""POST /media/uploads: grants one presigned POST for one file into the caller's upload prefix."""
+"""Upload grants into the caller's upload prefix: POST /media/uploads grants a presigned POST or,
+for big files, a resumable multipart upload, which the routes under /media/uploads/{mediaId}
+sign part by part, list (resume), complete (after checking the parts) and abort."""
 
 # No `from __future__ import annotations`: the resolver reads route annotations (Body, Query)
 # from the function it calls, which `tracer.capture_method` wraps, so string annotations would
@@ -8,15 +10,23 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
-from boulderstat.media.api_models import UploadGrant, UploadRequest
+from boulderstat.media.api_models import (
+    CompletedUpload,
+    CompleteUploadRequest,
+    PartUrl,
+    UploadGrant,
+    UploadParts,
+    UploadRequest,
+)
 from boulderstat.media.climb_ownership import MongoClimbOwnership
+from boulderstat.media.multipart import S3_MAX_PARTS, MultipartUploads
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
 from boulderstat.media.uploads import UploadService
@@ -38,6 +48,13 @@ def uploads() -> UploadService:
     return UploadService(repository, storage, MongoClimbOwnership(db), settings)
 
 
+@cache
+def multipart_uploads() -> MultipartUploads:
+    settings = get_settings()
+    storage = MediaStorage(aws_client("s3", settings), settings.media_bucket)
+    return MultipartUploads(MediaRepository(mongo_database(settings)), storage, settings)
+
+
 @app.post("/media/uploads", security=COGNITO_SECURITY)
 @tracer.capture_method
 def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
@@ -50,6 +67,44 @@ def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadG
         content_type=content_types.APPLICATION_JSON,
         body=grant.model_dump(mode="json"),
     )
+
+
+# Path parameters are named as in serverless.yml (`{mediaId}`), which API Gateway routes on.
+MediaIdPath = Annotated[str, Path(alias="mediaId", min_length=1, max_length=64)]
+PartNumberPath = Annotated[int, Path(alias="partNumber", ge=1, le=S3_MAX_PARTS)]
+
+
+@app.post("/media/uploads/<mediaId>/parts/<partNumber>", security=COGNITO_SECURITY)
+@tracer.capture_method
+def sign_part(media_id: MediaIdPath, part_number: PartNumberPath) -> PartUrl:
+    return multipart_uploads().sign_part(caller_id(app), media_id, part_number)
+
+
+@app.get("/media/uploads/<mediaId>/parts", security=COGNITO_SECURITY)
+@tracer.capture_method
+def list_parts(media_id: MediaIdPath) -> UploadParts:
+    return multipart_uploads().list_parts(caller_id(app), media_id)
+
+
+@app.post("/media/uploads/<mediaId>/complete", security=COGNITO_SECURITY)
+@tracer.capture_method
+def complete_upload(
+    media_id: MediaIdPath, request: Annotated[CompleteUploadRequest, Body()]
+) -> CompletedUpload:
+    user_id = caller_id(app)
+    completed = multipart_uploads().complete(user_id, media_id, request)
+    metrics.add_metric(name="MultipartUploadCompleted", unit=MetricUnit.Count, value=1)
+    logger.info("multipart upload completed", media_id=media_id, user_id=user_id)
+    return completed
+
+
+@app.delete("/media/uploads/<mediaId>", security=COGNITO_SECURITY)
+@tracer.capture_method
+def abort_upload(media_id: MediaIdPath) -> Response[None]:
+    user_id = caller_id(app)
+    multipart_uploads().abort(user_id, media_id)
+    logger.info("multipart upload aborted", media_id=media_id, user_id=user_id)
+    return Response(status_code=204)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -25,6 +25,10 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "PATCH /climbs/{climbId}",
     "DELETE /climbs/{climbId}",
     "POST /media/uploads",
+    "POST /media/uploads/{mediaId}/parts/{partNumber}",
+    "GET /media/uploads/{mediaId}/parts",
+    "POST /media/uploads/{mediaId}/complete",
+    "DELETE /media/uploads/{mediaId}",
     "GET /media",
     "GET /media/{mediaId}",
     "DELETE /media/{mediaId}",
@@ -278,7 +282,15 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
 
     # ListBucket: so that a HEAD/GET of a key already gone answers 404, not 403 (see the
     # listMediaBucket statement); only for roles that already read every key under uploads/.
-    assert s3("upload_url") == {"s3:PutObject": {uploads}}  # signs POSTs; cannot read or list
+    # Signs POSTs and part PUTs, lists parts before completing, aborts, heads a retried
+    # completion's object; cannot delete, nor touch derived/.
+    assert s3("upload_url") == {
+        "s3:PutObject": {uploads},
+        "s3:ListMultipartUploadParts": {uploads},
+        "s3:AbortMultipartUpload": {uploads},
+        "s3:GetObject": {uploads},
+        "s3:ListBucket": {bucket},
+    }
     assert s3("on_object_created") == {
         "s3:GetObject": {uploads},
         "s3:DeleteObject": {uploads},
@@ -530,7 +542,8 @@ def test_media_bucket_cors_lets_the_app_post_uploads_and_get_media(stage: Packag
     (rule,) = stage.resources["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
     api_origins = stage.resources["HttpApi"]["Properties"]["CorsConfiguration"]["AllowOrigins"]
     assert rule["AllowedOrigins"] == api_origins
-    assert set(rule["AllowedMethods"]) == {"POST", "GET", "HEAD"}
+    assert set(rule["AllowedMethods"]) == {"POST", "PUT", "GET", "HEAD"}  # PUT: multipart parts
+    assert rule["ExposedHeaders"] == ["ETag"]  # an uploader needs each part's ETag
 
 
 def test_lifecycle_cleans_up_without_expiring_originals_or_renditions(stage: Packaged) -> None:
