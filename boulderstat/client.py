@@ -106,6 +106,9 @@ class BoulderStatClient:
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
         return self.call("POST", path, json=json, **kwargs)
 
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.call("PUT", path, json=json, **kwargs)
+
     def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
         return self.call("PATCH", path, json=json, **kwargs)
 

@@ -71,6 +71,20 @@ class Settings:
     # Videos larger than this (or not browser-playable) get a web-playable H.264 rendition.
     web_video_min_bytes: int = 8 * MB
     ffmpeg_timeout_seconds: float = 120.0
+    # Kept back from the Lambda's remaining time for uploading renditions, MongoDB and the
+    # event: processing gives up (failed + event) this long before Lambda would kill it.
+    processing_margin_seconds: float = 30.0
+
+    # Sweeper (scheduled): media stuck in a status longer than this is re-driven or failed.
+    # Pending: past the grant's expiry plus this grace (an upload may still be in flight).
+    sweep_pending_grace_seconds: int = 900
+    # Uploaded / processing: longer than the thumbnail timeout and its one retry.
+    sweep_stuck_after_seconds: int = 1800
+    sweep_max_redrives: int = 3
+    sweep_batch_size: int = 100
+    # Originals without a document younger than this are left to ingest.
+    sweep_orphan_min_age_seconds: int = 3600
+    sweep_orphan_keys_per_run: int = 5000
 
     # API
     max_body_bytes: int = 64 * 1024
@@ -136,8 +150,19 @@ _INTS = {
     "refresh_token_validity_seconds",
     "page_size_default",
     "page_size_max",
+    "sweep_pending_grace_seconds",
+    "sweep_stuck_after_seconds",
+    "sweep_max_redrives",
+    "sweep_batch_size",
+    "sweep_orphan_min_age_seconds",
+    "sweep_orphan_keys_per_run",
 }
-_FLOATS = {"max_video_seconds", "ffmpeg_timeout_seconds", "cognito_timeout_seconds"}
+_FLOATS = {
+    "max_video_seconds",
+    "ffmpeg_timeout_seconds",
+    "cognito_timeout_seconds",
+    "processing_margin_seconds",
+}
 _TUPLES = {"cognito_client_ids", "allowed_origins"}
 
 

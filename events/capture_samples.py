@@ -29,9 +29,15 @@ sys.path.insert(0, str(ROOT))
 
 from boulderstat.client import BoulderStatClient  # noqa: E402
 from boulderstat.events.catalog import (  # noqa: E402
+    COMMUNITY_SOURCE,
     ClimbCreated,
     ClimbDeleted,
+    ClimberDeleted,
+    ClimbLiked,
+    ClimbUnliked,
     ClimbUpdated,
+    CommentDeleted,
+    CommentPosted,
     EventDetail,
     MediaProcessed,
     RenditionSummary,
@@ -148,10 +154,42 @@ def capture_media_events(stack: LocalStack) -> dict[str, dict[str, Any]]:
     return captured
 
 
+def capture_community_events(stack: LocalStack) -> dict[str, dict[str, Any]]:
+    """Two climbers meet through the API; every community event they cause, as delivered."""
+
+    def member(name: str) -> tuple[str, BoulderStatClient]:
+        token = stack.token(name)["IdToken"]
+        sub = jwt.decode(token, options={"verify_signature": False})["sub"]
+        api = BoulderStatClient(stack.api_url, id_token=token)
+        api.get("/me")
+        return sub, api
+
+    owner_id, owner = member("sample-owner")
+    fan_id, fan = member("sample-fan")
+    subscriber = stack.subscriber(name="capture-community")
+    wanted = {"Climber Followed", "Climber Unfollowed"}
+    captured: dict[str, dict[str, Any]] = {}
+    try:
+        fan.put(f"/climbers/{owner_id}/follow")
+        owner.delete(f"/me/followers/{fan_id}")
+        for _ in range(30):
+            for event in subscriber.poll():
+                if event["source"] == COMMUNITY_SOURCE and event["detail-type"] in wanted:
+                    captured.setdefault(event["detail-type"], event)
+            if set(captured) == wanted:
+                break
+    finally:
+        subscriber.close()
+    if set(captured) != wanted:
+        raise RuntimeError(f"community events missing: {sorted(wanted - set(captured))}")
+    return captured
+
+
 def built_examples(user_id: str) -> list[EventDetail]:
     now = datetime.now(UTC)
     climb_id, media_id = uuid.uuid4().hex, new_media_id()
     derived = f"derived/{user_id}/{media_id}"
+    fan, comment_id = str(uuid.uuid4()), new_media_id()
     return [
         ClimbCreated(
             user_id=user_id, occurred_at=now, climb_id=climb_id, grade=5, outcome="send",
@@ -175,16 +213,31 @@ def built_examples(user_id: str) -> list[EventDetail]:
             ],
             placeholder="3OcRJYB4d3h/iIeHeEh3eIhw+j2w",
         ),
+        ClimbLiked(user_id=fan, occurred_at=now, climb_id=climb_id, owner_id=user_id),
+        ClimbUnliked(user_id=fan, occurred_at=now, climb_id=climb_id, owner_id=user_id),
+        CommentPosted(
+            user_id=fan, occurred_at=now, climb_id=climb_id, comment_id=comment_id,
+            climb_owner_id=user_id,
+        ),
+        CommentDeleted(
+            user_id=user_id, occurred_at=now, climb_id=climb_id, comment_id=comment_id,
+            climb_owner_id=user_id, author_id=fan,
+        ),
+        ClimberDeleted(user_id=user_id, occurred_at=now, climbs_removed=12, media_removed=3),
     ]  # fmt: skip
 
 
 def main() -> int:
     with LocalStack() as stack:
         captured = capture_media_events(stack)
+        community = capture_community_events(stack)
     _write("s3-object-created.json", captured.pop("s3"))
     user_id = captured["Media Uploaded"]["detail"]["user_id"]
     for detail_type, event in captured.items():
         # moto 5.2.5 leaves out `account`, which AWS always sends: add it, change nothing else.
+        event.setdefault("account", "123456789012")
+        _write(f"{kebab(detail_type)}.json", event)
+    for detail_type, event in community.items():
         event.setdefault("account", "123456789012")
         _write(f"{kebab(detail_type)}.json", event)
     for detail in built_examples(user_id):

@@ -28,12 +28,15 @@ HTTP_APPS: tuple[str, ...] = (
     "functions.upload_url.handler",
     "functions.media.handler",
     "functions.auth.handler",
+    "functions.climbers.handler",
+    "functions.feed.handler",
 )
 
 TITLE = "BoulderStat API"
 DESCRIPTION = (
     "Climb log API. Every route except /auth/* needs `Authorization: Bearer <Cognito ID token>`; "
-    "data is always the caller's own (another climber's item is a 404). Errors are JSON "
+    "data is the caller's own, or another climber's that their visibility, follows and blocks "
+    "let the caller see (anything else is a 404, never a 403). Errors are JSON "
     '{"error": code, "message": reason}; validation errors add "errors": [{location, reason}].'
 )
 

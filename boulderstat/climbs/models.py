@@ -94,6 +94,14 @@ class LocationKind(StrEnum):
     CRAG = "crag"
 
 
+class Visibility(StrEnum):
+    """Who may see a climb besides its owner (a private account narrows `public` to followers)."""
+
+    PRIVATE = "private"  # the owner only
+    FOLLOWERS = "followers"  # approved followers
+    PUBLIC = "public"  # everyone the owner has not blocked
+
+
 # -- field types --------------------------------------------------------------------------------
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -204,6 +212,9 @@ class NewClimb(BaseModel):
     location: Location | None = None
     tags: Tags = Field(default=[], description="Short labels; stored verbatim, never parsed.")
     media_ids: MediaIds = Field(default=[], description="Ids of media attached to this climb.")
+    visibility: Visibility | None = Field(
+        default=None, description="Who may see it; default: the climber's default_visibility."
+    )
 
     @model_validator(mode="after")
     def _flash_rule(self) -> Self:
@@ -232,6 +243,7 @@ class ClimbChanges(BaseModel):
     location: Location | None = None
     tags: Tags | None = None
     media_ids: MediaIds | None = None
+    visibility: Visibility | None = None
 
     @field_validator(
         *(name for name in NewClimb.model_fields if name not in _NULLABLE), mode="before"
@@ -271,6 +283,8 @@ class Climb(NewClimb, WithGradeLabel):
     """A logged climb as the API returns it."""
 
     climb_id: ClimbId
+    # Climbs logged before visibility existed were the owner's alone: they read as private.
+    visibility: Visibility = Visibility.PRIVATE
     created_at: datetime
     updated_at: datetime
 

@@ -25,6 +25,7 @@ from boulderstat.climbs.models import (
     DateRange,
     NewClimb,
     StatsQuery,
+    Visibility,
 )
 from boulderstat.climbs.repository import ClimbRepository
 from boulderstat.climbs.stats import WEEK_LIST_LIMIT, ClimbStats, ClimbSummary, Week, iso_week
@@ -34,6 +35,7 @@ from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventDe
 logger = Logger(child=True)
 
 Clock = Callable[[], datetime]
+DefaultVisibility = Callable[[str], Visibility]
 FUTURE_SLACK = timedelta(days=1)  # a climber east of UTC may already be on tomorrow's date
 _UPDATE_ATTEMPTS = 3
 
@@ -72,8 +74,11 @@ class ClimbService:
         *,
         page_size_default: int = 20,
         page_size_max: int = 100,
+        default_visibility: DefaultVisibility | None = None,
     ) -> None:
         self._repository = repository
+        # The climber's own default (their profile), for climbs logged without a visibility.
+        self._default_visibility = default_visibility or (lambda _user_id: Visibility.PRIVATE)
         self._publisher = publisher
         self._clock = clock
         self._page_size_default = page_size_default
@@ -83,9 +88,11 @@ class ClimbService:
     def create(self, user_id: str, details: NewClimb) -> Climb:
         now = _to_millis(self._clock())
         self._check_date(details, now)
+        visibility = details.visibility or self._default_visibility(user_id)
         climb = Climb.model_validate(
             {
                 **details.model_dump(),
+                "visibility": visibility,
                 "climb_id": new_climb_id(now),
                 "created_at": now,
                 "updated_at": now,

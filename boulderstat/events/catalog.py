@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 CLIMB_SOURCE = "boulderstat.climbs"
 MEDIA_SOURCE = "boulderstat.media"
+COMMUNITY_SOURCE = "boulderstat.community"
 
 MediaKind = Literal["photo", "video"]
 
@@ -125,6 +126,78 @@ class MediaDeleted(EventDetail):
     objects_removed: int
 
 
+class ClimberFollowed(EventDetail):
+    """`user_id` started following (or asked to follow, `status` pending) `followee_id`."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climber Followed"
+
+    followee_id: str
+    status: Literal["active", "pending"]
+
+
+class ClimberUnfollowed(EventDetail):
+    """The follow from `user_id` to `followee_id` is gone (unfollowed, removed or blocked)."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climber Unfollowed"
+
+    followee_id: str
+
+
+class ClimbLiked(EventDetail):
+    """`user_id` liked a climb (or, with `comment_id`, a comment on it) of `owner_id`."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climb Liked"
+
+    climb_id: str
+    comment_id: str | None = None
+    owner_id: str = Field(description="Who owns what was liked (the climb or the comment).")
+
+
+class ClimbUnliked(EventDetail):
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climb Unliked"
+
+    climb_id: str
+    comment_id: str | None = None
+    owner_id: str
+
+
+class CommentPosted(EventDetail):
+    """`user_id` commented on `climb_owner_id`'s climb. The text stays in the API."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Comment Posted"
+
+    climb_id: str
+    comment_id: str
+    climb_owner_id: str
+
+
+class CommentDeleted(EventDetail):
+    """`user_id` (the author or the climb's owner) deleted a comment."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Comment Deleted"
+
+    climb_id: str
+    comment_id: str
+    climb_owner_id: str
+    author_id: str
+
+
+class ClimberDeleted(EventDetail):
+    """Everything of `user_id` is gone: profile, climbs, media, follows, likes, comments."""
+
+    SOURCE: ClassVar[str] = COMMUNITY_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Climber Deleted"
+
+    climbs_removed: int
+    media_removed: int
+
+
 def all_event_models() -> list[type[EventDetail]]:
     return [
         ClimbCreated,
@@ -134,4 +207,11 @@ def all_event_models() -> list[type[EventDetail]]:
         MediaProcessed,
         MediaProcessingFailed,
         MediaDeleted,
+        ClimberFollowed,
+        ClimberUnfollowed,
+        ClimbLiked,
+        ClimbUnliked,
+        CommentPosted,
+        CommentDeleted,
+        ClimberDeleted,
     ]

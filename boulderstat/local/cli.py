@@ -3,6 +3,7 @@
 boulderstat local up       run everything in the foreground until Ctrl-C
 boulderstat local token U  sign local user U in (created on first use), print a real JWT
 boulderstat local events   tail the events published on the local bus
+boulderstat local sweep    run the sweeper once now (`local up` also runs it every minute)
 boulderstat demo           the main job: the whole product end to end on one machine
 """
 
@@ -110,6 +111,20 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from boulderstat.local.functions import invoke
+    from boulderstat.local.sweeps import PeriodicSweeps
+
+    settings = _settings_from(_read_stack_env(args.data_dir))
+    for name in ("POWERTOOLS_TRACE_DISABLED", "POWERTOOLS_METRICS_DISABLED"):
+        os.environ.setdefault(name, "true")
+    sweeps = PeriodicSweeps(
+        invoke, region=settings.region, rule=f"boulderstat-{settings.stage}-sweeper"
+    )
+    print(json.dumps(sweeps.run_once()))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from boulderstat.local.demo import run_demo
 
@@ -134,7 +149,9 @@ def parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_token)
     events = local.add_parser("events", help="tail events published on the local bus")
     events.set_defaults(func=cmd_events)
-    for sub in (up, token, events):
+    sweep = local.add_parser("sweep", help="re-drive or fail stuck media, remove orphans, now")
+    sweep.set_defaults(func=cmd_sweep)
+    for sub in (up, token, events, sweep):
         sub.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
 
     demo = commands.add_parser("demo", help="run the whole product end to end locally")

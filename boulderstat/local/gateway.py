@@ -152,7 +152,7 @@ class LocalHttpApi:
             "access-control-allow-origin": origin,
             "access-control-allow-credentials": "true",
             "access-control-allow-headers": "authorization,content-type",
-            "access-control-allow-methods": "GET,POST,PATCH,DELETE,OPTIONS",
+            "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
             "access-control-max-age": "600",
             "vary": "origin",
         }
@@ -228,6 +228,9 @@ def _json(status: int, payload: Any) -> tuple[int, dict[str, str], bytes]:
 def _make_handler(api: LocalHttpApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: with Nagle's algorithm on, a keep-alive client
+        # waits ~40 ms (delayed ACK) for every body after the first request.
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             url = urlsplit(self.path)
@@ -252,13 +255,17 @@ def _make_handler(api: LocalHttpApi) -> type[BaseHTTPRequestHandler]:
         def _write(
             self, status: int, headers: dict[str, str], body: bytes, cookies: list[str]
         ) -> None:
+            if status in (204, 304) or status < 200:
+                # No body on these, ever: a stray one would be read as the next response.
+                body = b""
             self.send_response(status)  # the standard phrase, or none for unusual codes
             for name, value in headers.items():
                 if name != "content-length":
                     self.send_header(name, value)
             for cookie in cookies:
                 self.send_header("set-cookie", cookie)
-            self.send_header("content-length", str(len(body)))
+            if status not in (204, 304):
+                self.send_header("content-length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)

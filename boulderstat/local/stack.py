@@ -15,18 +15,22 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
 from boulderstat.local import provision
-from boulderstat.local.functions import invoke
+from boulderstat.local.environments import FunctionEnvironment, LocalFunctions
+from boulderstat.local.functions import load_function_configs
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
 from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
 from boulderstat.local.router import EventRouter, Route
 from boulderstat.local.routes import load_routes
 from boulderstat.local.subscriber import Subscriber
+from boulderstat.local.sweeps import DEFAULT_INTERVAL_SECONDS, PeriodicSweeps
 from boulderstat.local.web import local_pages
 from boulderstat.settings import Settings
 
@@ -36,6 +40,15 @@ _DUMMY_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_SESSION_TOKEN": "local",
 }
+# What Powertools reads in every function (serverless.yml sets the deployed equivalents).
+_POWERTOOLS_LOCAL = {
+    "POWERTOOLS_SERVICE_NAME": "boulderstat",
+    "POWERTOOLS_METRICS_NAMESPACE": "BoulderStat",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+QUEUE_FUNCTIONS = ("on_object_created", "thumbnail")
 
 
 def free_port() -> int:
@@ -77,7 +90,19 @@ class LocalStack:
         extra_routes: dict[str, ExtraRoute] | None = None,
         settings_overrides: dict[str, Any] | None = None,
         mongodb_uri: str | None = None,
+        sweep_interval: float | None = DEFAULT_INTERVAL_SECONDS,
+        function_environment: FunctionEnvironment | None = None,
+        credentials: Mapping[str, str] | None = None,
+        queue_workers: int | None = None,
+        api_concurrency: int | None = None,
     ) -> None:
+        """`function_environment`: extra environment variables per function name, set in that
+        function's execution environments only (e.g. its own AWS access keys).
+        `credentials`: the AWS_* variables the stack itself (provisioning, router, `client()`)
+        and, unless a function's own override them, the functions use.
+        `queue_workers`: concurrent deliveries per event queue (default: the CPU count).
+        `api_concurrency`: execution environments per HTTP function (default: the CPU count).
+        """
         self.data_dir = data_dir
         self.stage = stage
         # Every port is fixed up front: the API's URL is part of the settings (the hosted-UI
@@ -88,9 +113,17 @@ class LocalStack:
         self._overrides = settings_overrides or {}
         # A real MongoDB (e.g. Atlas) instead of the bundled MongoDB-protocol server.
         self._external_mongodb_uri = mongodb_uri
+        self._function_environment = dict(function_environment or {})
+        self._credentials = dict(credentials or _DUMMY_CREDENTIALS)
+        cores = os.cpu_count() or 1
+        self.queue_workers = queue_workers or cores
+        self.api_concurrency = api_concurrency or max(2, cores)
+        self.functions: LocalFunctions | None = None
         self._moto: Any = None
         self._mongo: subprocess.Popen[bytes] | None = None
         self._router: EventRouter | None = None
+        self._sweep_interval = sweep_interval  # None: no scheduled sweeps
+        self.sweeps: PeriodicSweeps | None = None
         self.api: LocalHttpApi | None = None
         self.settings: Settings | None = None
         self.queues: provision.Queues | None = None
@@ -113,7 +146,7 @@ class LocalStack:
         # Deterministic pool and client ids: tokens and config stay valid across restarts.
         os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
         os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
-        os.environ.update(_DUMMY_CREDENTIALS)
+        os.environ.update(self._credentials)
         self._start_moto(aws_port)
         if not self._external_mongodb_uri:
             self._start_mongo(mongo_port)
@@ -135,15 +168,33 @@ class LocalStack:
         settings = self._provision(settings).with_overrides(**self._overrides)
         self.settings = settings
         self._export(settings)
+        configs = load_function_configs()
+        self.functions = LocalFunctions(
+            configs,
+            {**self._credentials, **settings.as_env(), **_POWERTOOLS_LOCAL},
+            function_environment=self._function_environment,
+            concurrency={name: self.queue_workers for name in QUEUE_FUNCTIONS},
+            default_concurrency=self.api_concurrency,
+        )
+        queues = {"on_object_created": self.queues.uploads, "thumbnail": self.queues.thumbnail}  # type: ignore[union-attr]
         self._router = EventRouter(
             aws_client("sqs", settings),
             [
-                Route(self.queues.uploads, "on_object_created"),  # type: ignore[union-attr]
-                Route(self.queues.thumbnail, "thumbnail"),  # type: ignore[union-attr]
+                Route(url, name, int(configs[name].timeout_seconds) + 30)
+                for name, url in queues.items()
             ],
-            invoke,
+            self.functions.invoke,
+            workers=self.queue_workers,
         )
         self._router.start()
+        self.sweeps = PeriodicSweeps(
+            self.functions.invoke,
+            region=settings.region,
+            rule=f"boulderstat-{self.stage}-sweeper",
+            interval=self._sweep_interval or DEFAULT_INTERVAL_SECONDS,
+        )
+        if self._sweep_interval:
+            self.sweeps.start()
         verifier = CognitoJwtVerifier(
             issuer=settings.cognito_issuer,
             jwks_url=settings.jwks_url,
@@ -152,7 +203,7 @@ class LocalStack:
         self.api = LocalHttpApi(
             load_routes(),
             verifier,
-            invoke,
+            self.functions.invoke,
             allowed_origins=settings.allowed_origins,
             extra_routes=self._extra_routes,
             port=api_port,
@@ -163,12 +214,17 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
-        if self.data_dir and self.settings and self._moto:
-            self._save_state()
+        """Quiesces first (no new requests, deliveries in flight finish), then saves."""
         if self.api:
             self.api.stop()
         if self._router:
             self._router.stop()
+        if self.sweeps:
+            self.sweeps.stop()
+        if self.functions:
+            self.functions.close()
+        if self.data_dir and self.settings and self._moto:
+            self._save_state()
         if self._mongo:
             self._mongo.terminate()
             try:
@@ -201,6 +257,28 @@ class LocalStack:
         provision.ensure_user(cognito, self.settings.cognito_user_pool_id, username)
         return provision.sign_in(cognito, self.settings.cognito_client_ids[0], username)
 
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
+        """Invokes a function as Lambda would: in one of its execution environments."""
+        assert self.functions is not None
+        return self.functions.invoke(function_name, event)
+
+    def set_function_environment(self, function_environment: FunctionEnvironment) -> None:
+        """Replaces the per-function variables; warm execution environments are recycled."""
+        self._function_environment = dict(function_environment)
+        if self.functions:
+            self.functions.set_function_environment(function_environment)
+
+    @contextmanager
+    def function_environment_patch(self, function_name: str, **variables: str) -> Iterator[None]:
+        """Adds variables to one function's environment for a while (then restores it)."""
+        saved = {name: dict(env) for name, env in self._function_environment.items()}
+        patched = {**saved, function_name: {**saved.get(function_name, {}), **variables}}
+        self.set_function_environment(patched)
+        try:
+            yield
+        finally:
+            self.set_function_environment(saved)
+
     def subscriber(self, **kwargs: Any) -> Subscriber:
         assert self.settings is not None
         return Subscriber(
@@ -210,7 +288,7 @@ class LocalStack:
     def environment(self) -> dict[str, str]:
         """What a client process needs to talk to this stack as if it were AWS."""
         assert self.settings is not None
-        return {**_DUMMY_CREDENTIALS, **self.settings.as_env(), "BOULDERSTAT_API_URL": self.api_url}
+        return {**self._credentials, **self.settings.as_env(), "BOULDERSTAT_API_URL": self.api_url}
 
     # -- internals ---------------------------------------------------------------------------
     def _start_moto(self, port: int) -> None:
@@ -266,13 +344,10 @@ class LocalStack:
 
     @staticmethod
     def _export(settings: Settings) -> None:
-        """Handlers running in this process read the same settings Lambda would get."""
+        """Tests that call a handler in their own process read the settings Lambda would get."""
         os.environ.update(settings.as_env())
-        os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "boulderstat")
-        os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BoulderStat")
-        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        for name, value in _POWERTOOLS_LOCAL.items():
+            os.environ.setdefault(name, value)
         from boulderstat.settings import get_settings
 
         get_settings.cache_clear()

@@ -58,7 +58,9 @@ class IngestOutcome(StrEnum):
     DUPLICATE = "duplicate"  # that version was already fully handled
     STALE = "stale"  # an older version, or no longer the object in the bucket
     FOREIGN_KEY = "foreign_key"  # not a key we issue (layout, bucket): left alone
-    UNKNOWN_MEDIA = "unknown_media"  # no such media for the owner the key names: left alone
+    # No media for the owner the key names (e.g. uploaded after the pending media was deleted,
+    # while its grant was still valid): the object is an orphan and is removed.
+    UNKNOWN_MEDIA = "unknown_media"
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,16 @@ class IngestService:
             return IngestOutcome.FOREIGN_KEY
         document = self._repository.get(original.user_id, original.media_id)
         if document is None or document.key != created.key:
+            # Only that version goes: a newer upload to the same key gets its own notification.
+            removed = self._storage.delete_if_current(
+                created.key, etag=ObjectVersion.of(created.etag, None).etag
+            )
             logger.warning(
-                "no media for this key's owner; object left alone",
+                "no media names this key; orphaned upload removed",
                 key=created.key,
                 user_id=original.user_id,
                 media_id=original.media_id,
+                removed=removed,
             )
             return IngestOutcome.UNKNOWN_MEDIA
         version = ObjectVersion.of(created.etag, created.sequencer)
@@ -201,22 +208,7 @@ class IngestService:
         return None
 
     def _uploaded_event(self, document: MediaDocument) -> MediaUploaded:
-        assert document.etag is not None and document.size is not None
-        assert document.format is not None
-        return MediaUploaded(
-            user_id=document.user_id,
-            occurred_at=self._clock(),
-            media_id=document.media_id,
-            climb_id=document.climb_id,
-            kind=document.kind,
-            content_type=document.content_type,
-            format=document.format,
-            bucket=document.bucket,
-            key=document.key,
-            size=document.size,
-            etag=document.etag,
-            sequencer=document.sequencer,
-        )
+        return uploaded_event(document, self._clock())
 
     def _failed_event(self, document: MediaDocument) -> MediaProcessingFailed:
         assert document.failure is not None
@@ -229,6 +221,26 @@ class IngestService:
             reason=document.failure.reason,
             key=document.key,
         )
+
+
+def uploaded_event(document: MediaDocument, occurred_at: datetime) -> MediaUploaded:
+    """`Media Uploaded` for the version a document recorded (ingest, and the sweeper's re-drive)."""
+    assert document.etag is not None and document.size is not None
+    assert document.format is not None
+    return MediaUploaded(
+        user_id=document.user_id,
+        occurred_at=occurred_at,
+        media_id=document.media_id,
+        climb_id=document.climb_id,
+        kind=document.kind,
+        content_type=document.content_type,
+        format=document.format,
+        bucket=document.bucket,
+        key=document.key,
+        size=document.size,
+        etag=document.etag,
+        sequencer=document.sequencer,
+    )
 
 
 @dataclass

@@ -12,6 +12,7 @@ grouped by the phase that writes them:
 - failure (either phase): failure {phase, reason, failed_at}
 - outbox flags: uploaded/processed/failed_event_published, set after the event went out so a
   retried delivery re-publishes only what is missing.
+- sweeper (media.sweeper): sweeps, how often this version was found stuck and re-driven.
 """
 
 from __future__ import annotations
@@ -146,6 +147,8 @@ class MediaDocument(BaseModel):
     uploaded_event_published: bool = False
     processed_event_published: bool = False
     failed_event_published: bool = False
+
+    sweeps: int = Field(default=0, description="Times the sweeper re-drove this version.")
 
     revision: int = Field(default=0, description="Bumped by every transition (compare-and-set).")
 

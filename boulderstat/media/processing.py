@@ -11,6 +11,11 @@ completes and a redelivery does no duplicate work:
 4. processing -> ready (or -> failed with the reason the climber sees);
 5. publish `Media Processed` / `Media Processing Failed`, then set the outbox flag.
 A redelivery of an already-processed version only re-publishes an event whose flag is unset.
+
+Time: the handler passes a TimeBudget (Lambda's remaining time less a margin for step 3-5).
+ffmpeg gets at most what is left of it, and a job that runs out ends `failed` with a reason and
+the failure event before Lambda would kill it; a killed job would stay `processing` until the
+sweeper (`media.sweeper`) notices.
 """
 
 from __future__ import annotations
@@ -39,11 +44,19 @@ from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import MediaStatus
 from boulderstat.media.storage import MediaStorage
 from boulderstat.settings import Settings
+from boulderstat.time_budget import TimeBudget
 
 logger = Logger(child=True)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 MAX_ATTEMPTS = 3  # claims of one version before we call it a permanent failure
+TOO_MANY_ATTEMPTS = "We could not process this file after several attempts. Upload it again."
+
+
+def out_of_time() -> UnprocessableMedia:
+    return UnprocessableMedia(
+        "Processing this file took too long. Shorter or smaller files work best.", code="timeout"
+    )
 
 
 class ProcessingOutcome(StrEnum):
@@ -77,7 +90,11 @@ class MediaProcessor:
         self._publisher = publisher
         self._settings = settings
 
-    def process(self, uploaded: MediaUploaded) -> ProcessingOutcome:
+    def process(
+        self, uploaded: MediaUploaded, budget: TimeBudget | None = None
+    ) -> ProcessingOutcome:
+        """Processes one version; `budget` bounds the work (default: the ffmpeg timeout)."""
+        budget = budget or TimeBudget(self._settings.ffmpeg_timeout_seconds)
         document = self._repository.get(uploaded.user_id, uploaded.media_id)
         if document is None or document.etag != uploaded.etag:
             logger.info("nothing to process: deleted or superseded", media_id=uploaded.media_id)
@@ -91,9 +108,7 @@ class MediaProcessor:
         if claimed is None:
             return ProcessingOutcome.SKIPPED
         if claimed.processing_attempts > MAX_ATTEMPTS:
-            return self._fail(
-                claimed, "We could not process this file after several attempts. Upload it again."
-            )
+            return self.fail(claimed, TOO_MANY_ATTEMPTS)
 
         with tempfile.TemporaryDirectory(prefix="boulderstat-") as workdir:
             original = Path(workdir) / f"original.{claimed.key.rsplit('.', 1)[-1]}"
@@ -101,9 +116,9 @@ class MediaProcessor:
                 logger.info("original replaced or removed meanwhile", media_id=claimed.media_id)
                 return ProcessingOutcome.SKIPPED
             try:
-                rendered = self._render(claimed, original, Path(workdir) / "out")
+                rendered = self._render(claimed, original, Path(workdir) / "out", budget)
             except UnprocessableMedia as error:
-                return self._fail(claimed, str(error))
+                return self.fail(claimed, str(error))
             prefix = f"{derived_prefix(claimed.user_id, claimed.media_id)}{uploaded.etag}/"
             renditions = []
             for file in rendered.renditions:
@@ -138,7 +153,11 @@ class MediaProcessor:
         return ProcessingOutcome.PROCESSED
 
     # -- rendering ---------------------------------------------------------------------------
-    def _render(self, document: MediaDocument, original: Path, out_dir: Path) -> Rendered:
+    def _render(
+        self, document: MediaDocument, original: Path, out_dir: Path, budget: TimeBudget
+    ) -> Rendered:
+        if budget.spent:  # the download alone used up the time: rendering cannot finish
+            raise out_of_time()
         out_dir.mkdir()
         settings = self._settings
         if document.kind == "photo":
@@ -155,7 +174,7 @@ class MediaProcessor:
             widths=settings.rendition_widths,
             max_seconds=settings.max_video_seconds,
             web_min_bytes=settings.web_video_min_bytes,
-            timeout=settings.ffmpeg_timeout_seconds,
+            timeout=min(settings.ffmpeg_timeout_seconds, budget.left()),
             max_pixels=settings.max_image_pixels,
         )
         return self._video(video)
@@ -187,7 +206,8 @@ class MediaProcessor:
         return Rendered(renditions, metadata, video.placeholder)
 
     # -- outcomes ----------------------------------------------------------------------------
-    def _fail(self, document: MediaDocument, reason: str) -> ProcessingOutcome:
+    def fail(self, document: MediaDocument, reason: str) -> ProcessingOutcome:
+        """uploaded/processing -> failed for the document's version, then the failure event."""
         logger.warning(
             "media cannot be processed",
             media_id=document.media_id,

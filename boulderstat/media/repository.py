@@ -34,6 +34,7 @@ from boulderstat.media.models import (
 from boulderstat.media.status import FailurePhase, MediaStatus
 
 COLLECTION = "media"
+SWEEPER_COLLECTION = "sweeper"
 PublishedEvent = Literal["uploaded", "processed", "failed"]
 
 # What a new object version clears: everything learned about the previous version.
@@ -48,6 +49,7 @@ _VERSION_RESET: dict[str, Any] = {
     "uploaded_event_published": False,
     "processed_event_published": False,
     "failed_event_published": False,
+    "sweeps": 0,
 }
 
 
@@ -70,6 +72,8 @@ class MediaRepository:
         self._media.create_index(
             [("user_id", ASCENDING), ("climb_id", ASCENDING), ("media_id", DESCENDING)]
         )
+        # The sweeper: oldest unchanged documents of one status first.
+        self._media.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
 
     # -- reads and writes the API needs -----------------------------------------------------
     def create_pending(self, document: MediaDocument) -> None:
@@ -256,6 +260,47 @@ class MediaRepository:
         )
         return result.matched_count == 1
 
+    # -- the sweeper (operator work across climbers, never an API path) ----------------------
+    def unchanged_since(
+        self, status: MediaStatus, cutoff: datetime, *, limit: int
+    ) -> list[MediaDocument]:
+        """Documents in `status` that nothing changed since `cutoff`, oldest first."""
+        cursor = (
+            self._media.find({"status": status.value, "updated_at": {"$lt": cutoff}})
+            .sort("updated_at", ASCENDING)
+            .limit(limit)
+        )
+        return [MediaDocument.from_mongo(d) for d in cursor]
+
+    def claim_sweep(self, seen: MediaDocument) -> MediaDocument | None:
+        """Takes a stuck document for one sweep, exactly as `seen` (compare-and-set).
+
+        Of two sweeps racing for it, one wins; the bumped `updated_at` keeps the next sweeps
+        away until it looks stuck again. A pending document keeps its TTL field.
+        """
+        now = self._clock()
+        found = self._media.find_one_and_update(
+            {**self._unchanged_since(seen), "status": seen.status.value},
+            {"$set": {"updated_at": now}, "$inc": {"revision": 1, "sweeps": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return MediaDocument.from_mongo(found) if found else None
+
+    def delete_abandoned(self, seen: MediaDocument) -> bool:
+        """Removes a pending document no upload ever reached, if it is still exactly `seen`.
+
+        What the TTL index does on MongoDB; the local server's TTL monitor never runs.
+        """
+        guard = {**self._unchanged_since(seen), "status": MediaStatus.PENDING.value}
+        return self._media.delete_one(guard).deleted_count == 1
+
+    def keys_of(self, media_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """media id -> (owner, original key) for those that exist (orphan checks)."""
+        found = self._media.find(
+            {"_id": {"$in": list(media_ids)}}, {"_id": 1, "user_id": 1, "key": 1}
+        )
+        return {d["_id"]: (d["user_id"], d["key"]) for d in found}
+
     # -- internals --------------------------------------------------------------------------
     @staticmethod
     def _unchanged_since(seen: MediaDocument) -> dict[str, Any]:
@@ -285,3 +330,20 @@ def _etag(etag: str) -> str:
 
 def _failure(phase: FailurePhase, reason: str, now: datetime) -> dict[str, Any]:
     return Failure(phase=phase, reason=reason, failed_at=now).model_dump()
+
+
+class ScanPositions:
+    """Where the sweeper's bucket scans stopped (collection `sweeper`), so runs resume there.
+
+    Two sweeps racing write similar positions; either is a fine place to resume.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._state: Collection = db[SWEEPER_COLLECTION]
+
+    def get(self, scan: str) -> str:
+        found = self._state.find_one({"_id": scan})
+        return str(found["start_after"]) if found else ""
+
+    def set(self, scan: str, start_after: str) -> None:
+        self._state.update_one({"_id": scan}, {"$set": {"start_after": start_after}}, upsert=True)

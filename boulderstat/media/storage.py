@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,19 @@ class StoredPart:
     part_number: int
     size: int
     etag: str
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    key: str
+    etag: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class ListedPage:
+    objects: list[ListedObject]
+    more: bool  # keys after the last one remain
 
 
 @dataclass(frozen=True)
@@ -211,6 +225,22 @@ class MediaStorage:
             raise
         with response["Body"] as body:
             return bytes(body.read(length))
+
+    def list_page(self, prefix: str, *, start_after: str, max_keys: int = 1000) -> ListedPage:
+        """One page of keys under `prefix` after `start_after`, in key order (a resumable scan)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": max_keys}
+        if start_after:
+            params["StartAfter"] = start_after
+        response = self._s3.list_objects_v2(**params)
+        objects = [
+            ListedObject(
+                key=item["Key"],
+                etag=str(item["ETag"]).strip('"'),
+                last_modified=item["LastModified"],
+            )
+            for item in response.get("Contents", [])
+        ]
+        return ListedPage(objects=objects, more=bool(response.get("IsTruncated")))
 
     def delete_if_current(self, key: str, *, etag: str) -> bool:
         """Removes the object only while it is still that version (a newer upload stays)."""

@@ -31,6 +31,7 @@ from boulderstat.climbs.models import (
 from boulderstat.climbs.repository import ClimbRepository
 from boulderstat.climbs.service import ClimbService
 from boulderstat.climbs.stats import ClimbStats
+from boulderstat.community.profiles import ProfileRepository
 from boulderstat.errors import InvalidRequest
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.http_api import COGNITO_SECURITY, ApiError, caller_id, create_http_app
@@ -65,11 +66,13 @@ NOT_FOUND: dict[int, Any] = {
 def climb_service() -> ClimbService:
     """Built on first use and kept for the container's life (one Mongo client, one boto3 client)."""
     settings = get_settings()
+    db = mongo_database(settings)
     return ClimbService(
-        ClimbRepository(mongo_database(settings)),
+        ClimbRepository(db),
         EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
         page_size_default=settings.page_size_default,
         page_size_max=settings.page_size_max,
+        default_visibility=ProfileRepository(db).default_visibility,
     )
 
 

@@ -39,7 +39,7 @@ _METRIC_NAMES = {
     IngestOutcome.DUPLICATE: "DuplicateNotification",
     IngestOutcome.STALE: "StaleNotification",
     IngestOutcome.FOREIGN_KEY: "ObjectIgnored",
-    IngestOutcome.UNKNOWN_MEDIA: "ObjectIgnored",
+    IngestOutcome.UNKNOWN_MEDIA: "OrphanRemoved",
 }
 
 

@@ -22,6 +22,7 @@ from boulderstat.media.processing import MediaProcessor
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
 from boulderstat.settings import get_settings
+from boulderstat.time_budget import TimeBudget
 
 logger = Logger()
 tracer = Tracer()
@@ -47,7 +48,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         event, model=MediaUploaded, envelope=envelopes.EventBridgeEnvelope
     )
     logger.append_keys(media_id=uploaded.media_id, user_id=uploaded.user_id)
-    outcome = processor().process(uploaded)
+    budget = TimeBudget.before_timeout(
+        context.get_remaining_time_in_millis(),
+        margin_seconds=get_settings().processing_margin_seconds,
+    )
+    outcome = processor().process(uploaded, budget)
     metrics.add_metric(name=f"Media{outcome.value.title()}", unit=MetricUnit.Count, value=1)
     logger.info("media processing finished", outcome=outcome.value, kind=uploaded.kind)
     return {"media_id": uploaded.media_id, "outcome": outcome.value}

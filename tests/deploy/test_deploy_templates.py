@@ -32,6 +32,24 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "GET /media",
     "GET /media/{mediaId}",
     "DELETE /media/{mediaId}",
+    # community
+    "GET /me",
+    "PATCH /me",
+    "GET /me/followers",
+    "PUT /me/followers/{climberId}",
+    "DELETE /me/followers/{climberId}",
+    "GET /me/following",
+    "GET /me/blocked",
+    "GET /climbers",
+    "GET /climbers/{climberId}",
+    "PUT /climbers/{climberId}/follow",
+    "DELETE /climbers/{climberId}/follow",
+    "PUT /climbers/{climberId}/block",
+    "DELETE /climbers/{climberId}/block",
+    "GET /feed",
+    "GET /feed/discover",
+    "GET /climbers/{climberId}/climbs",
+    "GET /climbs/{climbId}/card",
 }
 # Resource types with a physical name, and the property that sets it.
 NAME_PROPERTY = {
@@ -222,9 +240,10 @@ def test_thumbnail_runs_on_media_uploaded_from_the_stage_bus(stage: Packaged) ->
         "detail-type": ["Media Uploaded"],
     }
     assert rule["State"] == "ENABLED"
-    # No rule anywhere listens to the default bus.
+    # No rule anywhere listens to the default bus (schedules match no events).
     for other in stage.of_type("AWS::Events::Rule").values():
-        assert other["Properties"].get("EventBusName") == {"Ref": "EventBus"}
+        if "EventPattern" in other["Properties"]:
+            assert other["Properties"].get("EventBusName") == {"Ref": "EventBus"}
 
 
 def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
@@ -235,8 +254,9 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
         "media": "boulderstat.media",
         "on_object_created": "boulderstat.media",
         "thumbnail": "boulderstat.media",
+        "climbers": "boulderstat.community",
     }
-    for name in ("climbs", "upload_url", "media", "on_object_created", "thumbnail", "auth"):
+    for name in (*expected, "upload_url", "auth", "feed"):
         role = _role_of(stage, stage.function(name))
         put_events = [s for s in _statements(role) if "events:PutEvents" in _as_list(s["Action"])]
         if name not in expected:
@@ -307,6 +327,42 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
         "s3:ListBucket": {bucket},
     }
     assert s3("climbs") == {} and s3("auth") == {}
+    # Re-runs ingest for lost notifications and removes orphans: uploads/ only, never derived/.
+    assert s3("sweeper") == {
+        "s3:GetObject": {uploads},
+        "s3:DeleteObject": {uploads},
+        "s3:ListBucket": {bucket},
+    }
+    # Community functions only mint GETs of renditions (feed cards, profile pictures).
+    assert s3("feed") == {"s3:GetObject": {derived}}
+    assert s3("climbers") == {"s3:GetObject": {derived}}
+
+
+def test_the_sweeper_runs_on_a_schedule_and_publishes_only_what_it_redrives(
+    stage: Packaged,
+) -> None:
+    sweeper_id = stage.logical_id(stage.function("sweeper"))
+    (schedule,) = [
+        r["Properties"]
+        for r in stage.of_type("AWS::Events::Rule").values()
+        if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [sweeper_id, "Arn"]}
+    ]
+    assert re.fullmatch(r"rate\(\d+ minutes\)", schedule["ScheduleExpression"])
+    assert schedule["State"] == "ENABLED" and "EventPattern" not in schedule
+    role = _role_of(stage, stage.function("sweeper"))
+    (put_events,) = [s for s in _statements(role) if s["Action"] == "events:PutEvents"]
+    assert put_events["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
+    assert put_events["Condition"] == {
+        "StringEquals": {
+            "events:source": "boulderstat.media",
+            "events:detail-type": ["Media Uploaded", "Media Processing Failed"],
+        }
+    }
+    # It finishes inside its timeout: the handler keeps the processing margin back.
+    timeout = stage.function("sweeper")["Properties"]["Timeout"]
+    from boulderstat.settings import Settings
+
+    assert timeout > 2 * Settings().processing_margin_seconds
 
 
 def test_logs_go_only_to_the_functions_own_log_group(stage: Packaged) -> None:
@@ -497,7 +553,9 @@ def test_async_functions_have_bounded_retries_and_a_dead_letter_queue(stage: Pac
 
 
 def test_eventbridge_delivery_to_thumbnail_is_bounded_and_dead_lettered(stage: Packaged) -> None:
-    (rule,) = stage.of_type("AWS::Events::Rule").values()
+    (rule,) = [
+        r for r in stage.of_type("AWS::Events::Rule").values() if "EventPattern" in r["Properties"]
+    ]
     (target,) = rule["Properties"]["Targets"]
     assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 185
     assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600

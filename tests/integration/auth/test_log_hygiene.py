@@ -1,9 +1,10 @@
 """No token, code or verifier ever reaches a log line or the console.
 
 Every sign-in path runs once (exchange, refresh, refused refresh, cross-site, replayed code,
-logout, refresh after logout, Cognito down) with our loggers at DEBUG; then every captured log
-record (message, extra fields, exception text) and everything written to stdout/stderr is
-searched for each secret the flow handled.
+logout, refresh after logout, Cognito down) with our loggers at DEBUG (the auth function's in its
+own execution environments); then every captured log record (message, extra fields, exception
+text), every line the functions logged and everything written to stdout/stderr is searched for
+each secret the flow handled.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pytest
 from boulderstat.auth.pkce import new_code_verifier
 from boulderstat.client import BoulderStatClient
 from boulderstat.local.stack import LocalStack, free_port
-from boulderstat.settings import get_settings
 from tests.integration.auth.web_app import SignedIn, auth_post, exchange_body, set_cookies
 
 
@@ -25,6 +25,7 @@ class _Everything(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.lines: list[str] = []
+        self.function_lines_before = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         text = f"{record.getMessage()} {record.__dict__!r}"
@@ -57,7 +58,10 @@ def captured_logs(stack: LocalStack) -> Iterator[_Everything]:
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
     logging.getLogger().addHandler(handler)  # anything else at its own level (warnings)
-    yield handler
+    assert stack.functions is not None
+    handler.function_lines_before = len(stack.functions.log_lines())
+    with stack.function_environment_patch("auth", POWERTOOLS_LOG_LEVEL="DEBUG"):
+        yield handler
     logging.getLogger().removeHandler(handler)
     for logger, level in saved:
         logger.removeHandler(handler)
@@ -69,7 +73,6 @@ def test_no_secret_of_any_sign_in_path_is_logged(
     sign_in: Callable[..., SignedIn],
     captured_logs: _Everything,
     capfd: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     session = sign_in("hygiene")
     secrets = [
@@ -101,15 +104,17 @@ def test_no_secret_of_any_sign_in_path_is_logged(
     secrets += [client.id_token, client.access_token]
     client.sign_out()
 
-    with monkeypatch.context() as patched:  # Cognito down: warnings are logged, tokens not
-        patched.setenv("COGNITO_DOMAIN", f"http://127.0.0.1:{free_port()}")
-        get_settings.cache_clear()
+    # Cognito down: warnings are logged, tokens not.
+    with stack.function_environment_patch(
+        "auth", POWERTOOLS_LOG_LEVEL="DEBUG", COGNITO_DOMAIN=f"http://127.0.0.1:{free_port()}"
+    ):
         down = auth_post(stack, "/auth/refresh", refresh_token=session.refresh_token)
         assert down.status_code == 503
-    get_settings.cache_clear()
 
     console = capfd.readouterr()
-    logged = "\n".join(captured_logs.lines)
+    assert stack.functions is not None
+    function_lines = stack.functions.log_lines()[captured_logs.function_lines_before :]
+    logged = "\n".join(captured_logs.lines + function_lines)
     # The capture is live: the refused refreshes above were logged (without their tokens).
     assert "refresh refused by Cognito" in logged
     assert "Cognito unreachable" in logged

@@ -12,7 +12,7 @@ import requests
 from boulderstat.auth.cookie import REFRESH_COOKIE_NAME, SetCookie
 from boulderstat.auth.pkce import new_code_verifier
 from boulderstat.local.stack import LocalStack
-from boulderstat.settings import Settings, get_settings
+from boulderstat.settings import Settings
 from tests.integration.auth.web_app import (
     REDIRECT_URI,
     SignedIn,
@@ -207,16 +207,13 @@ def test_cross_site_and_originless_requests_are_refused_and_change_nothing(
 
 # -- Cognito down ----------------------------------------------------------------------------
 @pytest.fixture
-def cognito_unreachable(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The stage's COGNITO_DOMAIN points at a closed port for the duration of one test."""
+def cognito_unreachable(stack: LocalStack) -> Iterator[None]:
+    """The auth function's COGNITO_DOMAIN points at a closed port for the duration of a test."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
-    monkeypatch.setenv("COGNITO_DOMAIN", f"http://127.0.0.1:{closed}")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    with stack.function_environment_patch("auth", COGNITO_DOMAIN=f"http://127.0.0.1:{closed}"):
+        yield
 
 
 @pytest.mark.usefixtures("cognito_unreachable")

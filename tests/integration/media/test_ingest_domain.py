@@ -357,7 +357,7 @@ def test_a_newer_version_after_ready_starts_over(
     assert [e.etag for e in publisher.of_type("Media Uploaded")] == [first.etag, second.etag]
 
 
-def test_objects_that_are_not_ours_are_left_alone(
+def test_foreign_objects_stay_and_orphans_in_the_layout_are_removed(
     stack: LocalStack,
     storage: MediaStorage,
     repo: MediaRepository,
@@ -378,7 +378,8 @@ def test_objects_that_are_not_ours_are_left_alone(
     for key, outcome in keys_and_outcomes:
         created = put(stack, storage, key, body)
         assert ingest.ingest(created) == outcome, key
-        assert storage.head(key) is not None  # left in place
+        # A key in our layout that no media names is an orphan; anything else is not ours.
+        assert (storage.head(key) is None) == (outcome == IngestOutcome.UNKNOWN_MEDIA), key
     other_bucket = ObjectCreated("someone-elses-bucket", alice.key, len(body), "e")
     assert ingest.ingest(other_bucket) == IngestOutcome.FOREIGN_KEY
     assert stored(repo, alice) == alice

@@ -1,0 +1,203 @@
+"""Feed cards: everything a UI needs to draw a climb from someone, in one response.
+
+`CardBuilder.build` turns a page of climb documents (already filtered by what the viewer may
+see) into cards with a FIXED number of MongoDB round trips, whatever the page size:
+
+1. `profiles`  - every owner's name and picture media id ($in)
+2. `media`     - ready media attached to the climbs AND owned by the climb's owner, plus the
+                 owners' profile pictures ($or of per-owner $in: a climb can never lend out
+                 someone else's media id)
+3. `likes`     - like counts per climb ($group)
+4. `likes`     - which of them the viewer liked ($in on `_id`)
+5. `comments`  - comment counts per climb ($group)
+
+Counts are counted, not kept as counters, so they are exact whatever happened concurrently.
+Media URLs are minted only for media that passed the query above.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from boulderstat.climbs.models import (
+    ClimbId,
+    IsoDate,
+    Location,
+    Outcome,
+    Visibility,
+    WallAngle,
+    WithGradeLabel,
+)
+from boulderstat.community.clock import as_utc
+from boulderstat.community.profiles import ProfileRepository
+from boulderstat.community.relations import pair_id
+from boulderstat.media.delivery import MediaLinks
+from boulderstat.media.status import MediaStatus
+
+LIKES = "likes"
+COMMENTS = "comments"
+
+
+class RenditionLink(BaseModel):
+    name: str
+    url: str
+    width: int
+    height: int
+    format: str
+
+
+class MediaCard(BaseModel):
+    media_id: str
+    kind: str
+    width: int | None = None
+    height: int | None = None
+    placeholder: str | None = None
+    renditions: list[RenditionLink]
+
+
+class OwnerCard(BaseModel):
+    climber_id: str
+    display_name: str
+    picture: list[RenditionLink] = Field(
+        default=[], description="Square crops of the profile picture (empty without one)."
+    )
+
+
+class FeedCard(WithGradeLabel):
+    climb_id: ClimbId
+    owner: OwnerCard
+    title: str
+    grade: int
+    outcome: Outcome
+    attempts: int
+    climb_date: IsoDate
+    angle: WallAngle | None = None
+    location: Location | None = None
+    description: str = ""
+    visibility: Visibility
+    media: list[MediaCard] = Field(description="Ready media only, with URLs the viewer may load.")
+    like_count: int
+    liked: bool = Field(description="Whether the caller liked it.")
+    comment_count: int
+    created_at: datetime
+
+
+class FeedPage(BaseModel):
+    items: list[FeedCard]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+def _links(document: dict[str, Any], links: MediaLinks) -> list[RenditionLink]:
+    return [
+        RenditionLink(
+            name=r["name"],
+            url=links.url_for(r["key"]),
+            width=r["width"],
+            height=r["height"],
+            format=r["format"],
+        )
+        for r in document.get("renditions") or []
+    ]
+
+
+class CardBuilder:
+    def __init__(self, db: Any, profiles: ProfileRepository, links: MediaLinks) -> None:
+        self._media = db["media"]
+        self._likes = db[LIKES]
+        self._comments = db[COMMENTS]
+        self._profiles = profiles
+        self._links = links
+
+    def build(self, viewer_id: str, climbs: list[dict[str, Any]]) -> list[FeedCard]:
+        if not climbs:
+            return []
+        climb_ids = [c["_id"] for c in climbs]
+        owners = self._profiles.many([c["user_id"] for c in climbs])
+        media = self._ready_media(climbs, owners)
+        like_counts = self._counts(self._likes, {"target_id": {"$in": climb_ids}}, "target_id")
+        liked = {
+            d["target_id"]
+            for d in self._likes.find(
+                {"_id": {"$in": [pair_id(c, viewer_id) for c in climb_ids]}}, {"target_id": 1}
+            )
+        }
+        comment_counts = self._counts(self._comments, {"climb_id": {"$in": climb_ids}}, "climb_id")
+        cards = []
+        for climb in climbs:
+            owner_id = climb["user_id"]
+            profile = owners.get(owner_id)
+            picture = media.get((owner_id, profile.picture_media_id)) if profile else None
+            cards.append(
+                FeedCard(
+                    climb_id=climb["_id"],
+                    owner=OwnerCard(
+                        climber_id=owner_id,
+                        display_name=profile.display_name if profile else f"Climber {owner_id[:6]}",
+                        picture=_links(picture, self._links) if picture else [],
+                    ),
+                    title=climb["title"],
+                    grade=climb["grade"],
+                    outcome=climb["outcome"],
+                    attempts=climb.get("attempts", 1),
+                    climb_date=date.fromisoformat(climb["climb_date"]),
+                    angle=climb.get("angle"),
+                    location=climb.get("location"),
+                    description=climb.get("description", ""),
+                    visibility=climb.get("visibility", Visibility.PRIVATE),
+                    media=[
+                        self._media_card(media[(owner_id, media_id)])
+                        for media_id in climb.get("media_ids") or []
+                        if (owner_id, media_id) in media
+                    ],
+                    like_count=like_counts.get(climb["_id"], 0),
+                    liked=climb["_id"] in liked,
+                    comment_count=comment_counts.get(climb["_id"], 0),
+                    created_at=as_utc(climb["created_at"]),
+                )
+            )
+        return cards
+
+    def _ready_media(
+        self, climbs: list[dict[str, Any]], owners: dict[str, Any]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        wanted: dict[str, set[str]] = {}
+        for climb in climbs:
+            wanted.setdefault(climb["user_id"], set()).update(climb.get("media_ids") or [])
+        for owner_id, profile in owners.items():
+            if profile.picture_media_id:
+                wanted.setdefault(owner_id, set()).add(profile.picture_media_id)
+        clauses = [
+            {"user_id": owner_id, "_id": {"$in": sorted(ids)}}
+            for owner_id, ids in wanted.items()
+            if ids
+        ]
+        if not clauses:
+            return {}
+        found = self._media.find(
+            {"$or": clauses, "status": str(MediaStatus.READY)},
+            {"user_id": 1, "kind": 1, "renditions": 1, "metadata": 1, "placeholder": 1},
+        )
+        return {(d["user_id"], d["_id"]): d for d in found}
+
+    def _media_card(self, document: dict[str, Any]) -> MediaCard:
+        metadata = document.get("metadata") or {}
+        return MediaCard(
+            media_id=document["_id"],
+            kind=document["kind"],
+            width=metadata.get("width"),
+            height=metadata.get("height"),
+            placeholder=document.get("placeholder"),
+            renditions=_links(document, self._links),
+        )
+
+    @staticmethod
+    def _counts(collection: Any, match: dict[str, Any], field: str) -> dict[str, int]:
+        rows = collection.aggregate(
+            [{"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+        )
+        return {row["_id"]: int(row["n"]) for row in rows}

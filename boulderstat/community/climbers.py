@@ -1,0 +1,267 @@
+"""Climbers as others meet them: my profile, someone's profile, search, follows and blocks.
+
+Rules: a blocked climber (either way) cannot see the profile (404), follow, or be followed;
+following a private account creates a pending request the followee approves or refuses;
+removing a follower or blocking publishes `Climber Unfollowed` so consumers can forget the
+follow. Public stats are the existing stats aggregation run over the climbs the viewer may see.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+from pymongo.database import Database
+
+from boulderstat.climbs.models import SENT
+from boulderstat.climbs.repository import COLLECTION as CLIMBS
+from boulderstat.climbs.stats import (
+    ClimbSummary,
+    GradeSends,
+    iso_week,
+    stats_pipeline,
+    summary_from_facets,
+)
+from boulderstat.community.cards import OwnerCard, RenditionLink
+from boulderstat.community.clock import Clock, utc_now
+from boulderstat.community.profiles import Profile, ProfileChanges, ProfileRepository
+from boulderstat.community.publishing import publish_after_write
+from boulderstat.community.relations import Follow, FollowStatus, Relations
+from boulderstat.errors import InvalidRequest, NotFound
+from boulderstat.events import EventPublisher
+from boulderstat.events.catalog import ClimberFollowed, ClimberUnfollowed
+
+
+class FollowState(StrEnum):
+    NONE = "none"
+    PENDING = "pending"
+    ACTIVE = "active"
+
+
+class Relationship(BaseModel):
+    you_follow: FollowState
+    follows_you: FollowState
+    friends: bool = Field(description="Both follow each other (approved).")
+
+
+class PublicStats(BaseModel):
+    """Computed over the climbs the viewer may see, nothing else."""
+
+    climbs: int
+    hardest_send: ClimbSummary | None
+    sends_this_week: int
+    pyramid: list[GradeSends]
+
+
+class ClimberProfile(BaseModel):
+    climber_id: str
+    display_name: str
+    bio: str
+    home_gym: str
+    private: bool
+    picture: list[RenditionLink] = []
+    followers: int
+    following: int
+    relationship: Relationship
+    stats: PublicStats | None = Field(
+        description="Null when the viewer may see none of their climbs (private account)."
+    )
+
+
+class ClimberList(BaseModel):
+    items: list[OwnerCard]
+
+
+class FollowView(BaseModel):
+    climber_id: str = Field(description="The other climber.")
+    status: FollowState
+
+
+def _state(follow: Follow | None) -> FollowState:
+    return FollowState.NONE if follow is None else FollowState(str(follow.status))
+
+
+class Climbers:
+    def __init__(
+        self,
+        db: Database,
+        profiles: ProfileRepository,
+        relations: Relations,
+        publisher: EventPublisher,
+        *,
+        pictures: object | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._climbs = db[CLIMBS]
+        self._follows = db["follows"]
+        self._profiles = profiles
+        self._relations = relations
+        self._publisher = publisher
+        self._pictures = pictures
+        self._clock = clock
+
+    # -- profiles ----------------------------------------------------------------------------
+    def me(self, climber_id: str) -> Profile:
+        return self._profiles.get_or_create(climber_id)
+
+    def change_me(self, climber_id: str, changes: ProfileChanges) -> Profile:
+        before = self._profiles.get_or_create(climber_id)
+        after = self._profiles.update(climber_id, changes)
+        if before.private and not after.private:
+            self._relations.approve_all(climber_id)  # going public: requests become follows
+        return after
+
+    def profile(self, viewer_id: str, climber_id: str) -> ClimberProfile:
+        profile = self._profiles.get(climber_id)
+        if profile is None or self._relations.blocked_either_way(viewer_id, climber_id):
+            raise NotFound(f"No climber {climber_id}")
+        access = self._relations.access(viewer_id, climber_id, owner_private=profile.private)
+        you = self._relations.get_follow(viewer_id, climber_id)
+        them = self._relations.get_follow(climber_id, viewer_id)
+        stats = self._stats(access.climb_filter(climber_id)) if access.any else None
+        active = FollowStatus.ACTIVE
+        return ClimberProfile(
+            climber_id=climber_id,
+            display_name=profile.display_name,
+            bio=profile.bio,
+            home_gym=profile.home_gym,
+            private=profile.private,
+            followers=self._follows.count_documents({"followee_id": climber_id, "status": active}),
+            following=self._follows.count_documents({"follower_id": climber_id, "status": active}),
+            relationship=Relationship(
+                you_follow=_state(you),
+                follows_you=_state(them),
+                friends=bool(you and them and you.status == active and them.status == active),
+            ),
+            stats=stats,
+        )
+
+    def _stats(self, visible: dict[str, object]) -> PublicStats:
+        rows = list(self._climbs.aggregate(stats_pipeline(dict(visible))))
+        summary = summary_from_facets(rows[0] if rows else {})
+        start, end = iso_week(self._clock().astimezone(UTC).date())
+        this_week = self._climbs.count_documents(
+            {
+                **visible,
+                "outcome": {"$in": [str(o) for o in SENT]},
+                "climb_date": {"$gte": start.isoformat(), "$lte": end.isoformat()},
+            }
+        )
+        return PublicStats(
+            climbs=summary.climbs,
+            hardest_send=summary.hiscore,
+            sends_this_week=this_week,
+            pyramid=summary.pyramid,
+        )
+
+    def search(self, viewer_id: str, prefix: str, *, limit: int) -> ClimberList:
+        if not prefix.strip():
+            raise InvalidRequest("q: give at least one character of a display name")
+        hidden = self._relations.blocked_ids(viewer_id)
+        found = self._profiles.search(prefix.strip(), exclude=hidden, limit=limit)
+        return ClimberList(
+            items=[OwnerCard(climber_id=p.climber_id, display_name=p.display_name) for p in found]
+        )
+
+    # -- follows -----------------------------------------------------------------------------
+    def follow(self, follower_id: str, followee_id: str) -> FollowView:
+        if follower_id == followee_id:
+            raise InvalidRequest("You cannot follow yourself")
+        followee = self._profiles.get(followee_id)
+        if followee is None or self._relations.blocked_either_way(follower_id, followee_id):
+            raise NotFound(f"No climber {followee_id}")
+        status = FollowStatus.PENDING if followee.private else FollowStatus.ACTIVE
+        follow, created = self._relations.follow(follower_id, followee_id, status=status)
+        if created:
+            publish_after_write(
+                self._publisher,
+                ClimberFollowed(
+                    user_id=follower_id,
+                    occurred_at=self._clock(),
+                    followee_id=followee_id,
+                    status=str(follow.status),  # type: ignore[arg-type]
+                ),
+            )
+        return FollowView(climber_id=followee_id, status=_state(follow))
+
+    def unfollow(self, follower_id: str, followee_id: str) -> None:
+        """Idempotent; also withdraws a pending request."""
+        if self._relations.unfollow(follower_id, followee_id) is not None:
+            self._unfollowed(follower_id, followee_id)
+
+    def approve(self, followee_id: str, follower_id: str) -> FollowView:
+        follow = self._relations.approve(followee_id, follower_id)
+        if follow is None:
+            existing = self._relations.get_follow(follower_id, followee_id)
+            if existing is not None and existing.status == FollowStatus.ACTIVE:
+                return FollowView(climber_id=follower_id, status=FollowState.ACTIVE)
+            raise NotFound(f"No follow request from {follower_id}")
+        publish_after_write(
+            self._publisher,
+            ClimberFollowed(
+                user_id=follower_id,
+                occurred_at=self._clock(),
+                followee_id=followee_id,
+                status="active",
+            ),
+        )
+        return FollowView(climber_id=follower_id, status=FollowState.ACTIVE)
+
+    def remove_follower(self, followee_id: str, follower_id: str) -> None:
+        """Removes a follower or refuses a request; idempotent."""
+        if self._relations.unfollow(follower_id, followee_id) is not None:
+            self._unfollowed(follower_id, followee_id)
+
+    def followers(self, climber_id: str, *, pending: bool, limit: int) -> list[FollowView]:
+        status = FollowStatus.PENDING if pending else FollowStatus.ACTIVE
+        found = self._relations.page(climber_id, direction="followers", status=status, limit=limit)
+        return [FollowView(climber_id=f.follower_id, status=_state(f)) for f in found]
+
+    def following(self, climber_id: str, *, limit: int) -> list[FollowView]:
+        found = []
+        for status in (FollowStatus.ACTIVE, FollowStatus.PENDING):
+            found += self._relations.page(
+                climber_id, direction="following", status=status, limit=limit
+            )
+        return [FollowView(climber_id=f.followee_id, status=_state(f)) for f in found[:limit]]
+
+    # -- blocks ------------------------------------------------------------------------------
+    def block(self, blocker_id: str, blocked_id: str) -> None:
+        if blocker_id == blocked_id:
+            raise InvalidRequest("You cannot block yourself")
+        if self._profiles.get(blocked_id) is None:
+            raise NotFound(f"No climber {blocked_id}")
+        gone = [
+            f
+            for f in (
+                self._relations.get_follow(blocker_id, blocked_id),
+                self._relations.get_follow(blocked_id, blocker_id),
+            )
+            if f is not None
+        ]
+        self._relations.block(blocker_id, blocked_id)
+        for follow in gone:
+            self._unfollowed(follow.follower_id, follow.followee_id)
+
+    def unblock(self, blocker_id: str, blocked_id: str) -> None:
+        self._relations.unblock(blocker_id, blocked_id)
+
+    def blocked(self, blocker_id: str, *, limit: int) -> ClimberList:
+        ids = self._relations.blocked_by(blocker_id, limit=limit)
+        profiles = self._profiles.many(ids)
+        return ClimberList(
+            items=[
+                OwnerCard(climber_id=i, display_name=profiles[i].display_name)
+                for i in ids
+                if i in profiles
+            ]
+        )
+
+    def _unfollowed(self, follower_id: str, followee_id: str) -> None:
+        publish_after_write(
+            self._publisher,
+            ClimberUnfollowed(
+                user_id=follower_id, occurred_at=self._clock(), followee_id=followee_id
+            ),
+        )

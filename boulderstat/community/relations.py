@@ -1,0 +1,232 @@
+"""Follows and blocks (collections `follows` and `blocks`), and what they let a viewer see.
+
+A follow is one-way (`_id` = "follower>followee"); on a private account it starts `pending`
+until the followee approves it. Mutual active follows are "friends" in the UI. A block removes
+the follows both ways and stops the blocked climber from seeing, following, liking or
+commenting on anything of the blocker's; both directions count (neither sees the other).
+
+`Access` turns the relationship between a viewer and an owner into the climb visibilities the
+viewer may read. Callers put those visibilities into their MongoDB filter, so a climb that may
+not be seen is never fetched at all (and answers 404, like one that does not exist).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from boulderstat.climbs.models import Visibility
+from boulderstat.community.clock import Clock, as_utc, utc_now
+
+FOLLOWS = "follows"
+BLOCKS = "blocks"
+
+
+class FollowStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # asked to follow a private account, not approved yet
+
+
+def pair_id(first: str, second: str) -> str:
+    return f"{first}>{second}"
+
+
+@dataclass(frozen=True)
+class Follow:
+    follower_id: str
+    followee_id: str
+    status: FollowStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one viewer may see of one owner's climbs."""
+
+    visibilities: tuple[Visibility, ...]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.visibilities)
+
+    def climb_filter(self, owner_id: str) -> dict[str, Any]:
+        """The MongoDB filter part that enforces it (never matches when nothing is visible)."""
+        return {"user_id": owner_id, "visibility": {"$in": [str(v) for v in self.visibilities]}}
+
+
+OWNER = Access((Visibility.PRIVATE, Visibility.FOLLOWERS, Visibility.PUBLIC))
+FOLLOWER = Access((Visibility.FOLLOWERS, Visibility.PUBLIC))
+ANYONE = Access((Visibility.PUBLIC,))
+NOTHING = Access(())
+
+
+def _follow(document: dict[str, Any]) -> Follow:
+    return Follow(
+        follower_id=document["follower_id"],
+        followee_id=document["followee_id"],
+        status=FollowStatus(document["status"]),
+        created_at=as_utc(document["created_at"]),
+    )
+
+
+class Relations:
+    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+        self._follows = db[FOLLOWS]
+        self._blocks = db[BLOCKS]
+        self._profiles = db["profiles"]
+        self._clock = clock
+
+    def ensure_indexes(self) -> None:
+        # Followers of one climber (and pending requests), newest first; whom one follows.
+        self._follows.create_index(
+            [("followee_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
+            name="followers",
+        )
+        self._follows.create_index(
+            [("follower_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)],
+            name="following",
+        )
+        self._blocks.create_index([("blocked_id", ASCENDING)], name="blocked")
+        self._blocks.create_index([("blocker_id", ASCENDING)], name="blocker")
+
+    # -- what a viewer may see ---------------------------------------------------------------
+    def access(self, viewer_id: str, owner_id: str, *, owner_private: bool | None = None) -> Access:
+        """At most three point reads on `_id`: blocks both ways, the follow, the owner's privacy."""
+        if viewer_id == owner_id:
+            return OWNER
+        if self.blocked_either_way(viewer_id, owner_id):
+            return NOTHING
+        follow = self._follows.find_one({"_id": pair_id(viewer_id, owner_id)}, {"status": 1})
+        if follow is not None and follow["status"] == FollowStatus.ACTIVE:
+            return FOLLOWER
+        if owner_private is None:
+            profile = self._profiles.find_one({"_id": owner_id}, {"private": 1})
+            owner_private = bool(profile and profile.get("private"))
+        return NOTHING if owner_private else ANYONE
+
+    def blocked_either_way(self, first: str, second: str) -> bool:
+        ids = [pair_id(first, second), pair_id(second, first)]
+        return self._blocks.count_documents({"_id": {"$in": ids}}, limit=1) > 0
+
+    def blocked_ids(self, climber_id: str) -> list[str]:
+        """Everyone this climber blocked or was blocked by (one round trip)."""
+        found = self._blocks.find(
+            {"$or": [{"blocker_id": climber_id}, {"blocked_id": climber_id}]},
+            {"blocker_id": 1, "blocked_id": 1},
+        )
+        others = {
+            d["blocked_id"] if d["blocker_id"] == climber_id else d["blocker_id"] for d in found
+        }
+        return sorted(others)
+
+    def followee_ids(self, climber_id: str) -> list[str]:
+        """Whom the climber follows (approved follows only)."""
+        found = self._follows.find(
+            {"follower_id": climber_id, "status": str(FollowStatus.ACTIVE)}, {"followee_id": 1}
+        )
+        return [d["followee_id"] for d in found]
+
+    # -- follows -----------------------------------------------------------------------------
+    def follow(
+        self, follower_id: str, followee_id: str, *, status: FollowStatus
+    ) -> tuple[Follow, bool]:
+        """Idempotent: (the follow, whether it was created now)."""
+        document = {
+            "_id": pair_id(follower_id, followee_id),
+            "follower_id": follower_id,
+            "followee_id": followee_id,
+            "status": str(status),
+            "created_at": self._clock(),
+        }
+        try:
+            self._follows.insert_one(document)
+            return _follow(document), True
+        except DuplicateKeyError:
+            existing = self._follows.find_one({"_id": document["_id"]})
+            if existing is None:  # unfollowed in between: try once more
+                return self.follow(follower_id, followee_id, status=status)
+            return _follow(existing), False
+
+    def get_follow(self, follower_id: str, followee_id: str) -> Follow | None:
+        found = self._follows.find_one({"_id": pair_id(follower_id, followee_id)})
+        return _follow(found) if found else None
+
+    def unfollow(self, follower_id: str, followee_id: str) -> Follow | None:
+        found = self._follows.find_one_and_delete({"_id": pair_id(follower_id, followee_id)})
+        return _follow(found) if found else None
+
+    def approve(self, followee_id: str, follower_id: str) -> Follow | None:
+        """pending -> active; None when there is no such request (or it is already active)."""
+        found = self._follows.find_one(
+            {
+                "_id": pair_id(follower_id, followee_id),
+                "followee_id": followee_id,
+                "status": str(FollowStatus.PENDING),
+            }
+        )
+        if found is None:
+            return None
+        # A replace guarded by the pending status (nx-27017 turns `$set` datetimes into strings).
+        replaced = self._follows.find_one_and_replace(
+            {"_id": found["_id"], "followee_id": followee_id, "status": str(FollowStatus.PENDING)},
+            {**found, "status": str(FollowStatus.ACTIVE)},
+        )
+        return _follow({**found, "status": str(FollowStatus.ACTIVE)}) if replaced else None
+
+    def approve_all(self, followee_id: str) -> int:
+        """A private account going public: its pending requests become follows."""
+        result = self._follows.update_many(
+            {"followee_id": followee_id, "status": str(FollowStatus.PENDING)},
+            {"$set": {"status": str(FollowStatus.ACTIVE)}},
+        )
+        return int(result.modified_count)
+
+    def page(
+        self, climber_id: str, *, direction: str, status: FollowStatus, limit: int
+    ) -> list[Follow]:
+        """Followers (`direction="followers"`) or followees (`"following"`), newest first."""
+        field = "followee_id" if direction == "followers" else "follower_id"
+        found = (
+            self._follows.find({field: climber_id, "status": str(status)})
+            .sort("created_at", DESCENDING)
+            .limit(limit)
+        )
+        return [_follow(d) for d in found]
+
+    # -- blocks ------------------------------------------------------------------------------
+    def block(self, blocker_id: str, blocked_id: str) -> None:
+        """Blocks, then removes the follows both ways (a retry finishes the job)."""
+        with contextlib.suppress(DuplicateKeyError):
+            self._blocks.insert_one(
+                {
+                    "_id": pair_id(blocker_id, blocked_id),
+                    "blocker_id": blocker_id,
+                    "blocked_id": blocked_id,
+                    "created_at": self._clock(),
+                }
+            )
+        self._follows.delete_many(
+            {"_id": {"$in": [pair_id(blocker_id, blocked_id), pair_id(blocked_id, blocker_id)]}}
+        )
+
+    def unblock(self, blocker_id: str, blocked_id: str) -> bool:
+        result = self._blocks.delete_one({"_id": pair_id(blocker_id, blocked_id)})
+        return result.deleted_count == 1
+
+    def blocked_by(self, blocker_id: str, *, limit: int) -> list[str]:
+        found = self._blocks.find({"blocker_id": blocker_id}).sort("created_at", DESCENDING)
+        return [d["blocked_id"] for d in found.limit(limit)]
+
+    def forget(self, climber_id: str) -> None:
+        """Every follow and block involving the climber (leaving)."""
+        for field in ("follower_id", "followee_id"):
+            self._follows.delete_many({field: climber_id})
+        for field in ("blocker_id", "blocked_id"):
+            self._blocks.delete_many({field: climber_id})

@@ -1,0 +1,73 @@
+"""The sweeper's schedule on the local stack: what the EventBridge rate rule does in AWS.
+
+A thread invokes `functions/sweeper` with a `Scheduled Event` every `interval` seconds, the same
+handler and event shape Lambda gets; `boulderstat local sweep` runs one sweep on demand.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from boulderstat.local.router import MOTO_ACCOUNT_ID
+
+logger = Logger(service="local-sweeps")
+
+FUNCTION = "sweeper"
+DEFAULT_INTERVAL_SECONDS = 60.0
+
+
+def scheduled_event(region: str, rule: str) -> dict[str, Any]:
+    """An EventBridge `Scheduled Event`, as a rate rule delivers it."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": MOTO_ACCOUNT_ID,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{MOTO_ACCOUNT_ID}:rule/{rule}"],
+        "detail": {},
+    }
+
+
+class PeriodicSweeps:
+    def __init__(
+        self,
+        invoke: Callable[[str, dict[str, Any]], Any],
+        *,
+        region: str,
+        rule: str,
+        interval: float = DEFAULT_INTERVAL_SECONDS,
+    ) -> None:
+        self._invoke = invoke
+        self._region = region
+        self._rule = rule
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> Any:
+        return self._invoke(FUNCTION, scheduled_event(self._region, self._rule))
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="local-sweeps", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.run_once()
+            except Exception:  # as on AWS: the next scheduled run tries again
+                logger.exception("local sweep failed; the next one retries")

@@ -1,0 +1,235 @@
+"""The sweeper: no media stays stuck forever, and no original outlives its media.
+
+The pipeline moves each version forward on events; an event that is lost (dead-lettered after
+the retries) or a function that is killed (out of memory, crash) leaves a document waiting for
+something that will never come. A scheduled run (functions/sweeper; `boulderstat.local.sweeps`
+on the local stack) looks for that, bounded per run and oldest first:
+
+- pending, past the grant's expiry plus a grace (an upload may still be in flight): if the
+  original is in the bucket, its notification was lost, so ingest it now; if nothing arrived
+  and the TTL deadline passed, remove the document (the TTL index's job, done here too because
+  the local server never runs it).
+- uploaded or processing, unchanged for `sweep_stuck_after_seconds` (longer than the thumbnail
+  timeout and its retry): publish `Media Uploaded` again while that version of the original is
+  there; otherwise, or after `sweep_max_redrives` re-drives, or after MAX_ATTEMPTS claims by
+  processing, mark it failed with a reason and publish `Media Processing Failed`.
+- originals under uploads/ that no document names (the media was deleted, or the upload landed
+  after its pending media was deleted), older than `sweep_orphan_min_age_seconds`: removed.
+  The scan resumes where the previous run stopped, so each run reads a bounded number of keys.
+
+Safe under concurrent runs and repeats: a stuck document is taken with a compare-and-set on its
+revision (`claim_sweep`), so of two sweeps exactly one acts on it, and the bumped `updated_at`
+keeps it out of the next runs until it looks stuck again; every status change is the pipeline's
+own guarded transition; a delete only removes the exact object version that was judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from aws_lambda_powertools import Logger
+
+from boulderstat.events.publisher import EventPublisher
+from boulderstat.media.ingest import IngestService, ObjectCreated, uploaded_event
+from boulderstat.media.keys import UPLOADS_PREFIX, parse_original_key
+from boulderstat.media.models import MediaDocument
+from boulderstat.media.processing import MAX_ATTEMPTS, TOO_MANY_ATTEMPTS, MediaProcessor
+from boulderstat.media.repository import MediaRepository, ScanPositions
+from boulderstat.media.status import MediaStatus
+from boulderstat.media.storage import MediaStorage
+from boulderstat.settings import Settings
+from boulderstat.time_budget import TimeBudget
+
+logger = Logger(child=True)
+
+ORIGINAL_GONE = "The uploaded file is no longer there, so it cannot be processed. Upload it again."
+NEVER_PROCESSED = "We could not start processing this file. Upload it again."
+_LIST_PAGE = 1000
+
+
+class SweepOutcome(StrEnum):
+    INGESTED = "ingested"  # a pending document's upload was found and ingested
+    REDRIVEN = "redriven"  # Media Uploaded published again
+    FAILED = "failed"  # given up: failed + Media Processing Failed
+    EXPIRED = "expired"  # an abandoned grant's pending document removed
+    WAITING = "waiting"  # checked; its grant's upload may still come
+    ORPHAN_REMOVED = "orphan_removed"  # an original no document names, removed
+
+
+@dataclass
+class SweepReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[Exception] = field(default_factory=list)
+    finished: bool = True  # False when the time budget ran out first
+
+    def add(self, outcome: SweepOutcome) -> None:
+        self.counts[outcome.value] = self.counts.get(outcome.value, 0) + 1
+
+    def summary(self) -> dict[str, object]:
+        errors = len(self.errors)
+        return {"outcomes": dict(self.counts), "errors": errors, "finished": self.finished}
+
+
+class SweepError(RuntimeError):
+    """Some documents hit transient errors; the rest were swept. The next run tries again."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MediaSweeper:
+    def __init__(
+        self,
+        repository: MediaRepository,
+        storage: MediaStorage,
+        publisher: EventPublisher,
+        ingest: IngestService,
+        processor: MediaProcessor,
+        positions: ScanPositions,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._repository = repository
+        self._storage = storage
+        self._publisher = publisher
+        self._ingest = ingest
+        self._processor = processor
+        self._positions = positions
+        self._settings = settings
+        self._clock = clock
+
+    def sweep(self, budget: TimeBudget) -> SweepReport:
+        """One run: stuck documents first (climbers wait on them), then orphaned originals."""
+        report = SweepReport()
+        settings = self._settings
+        now = self._clock()
+        stuck = timedelta(seconds=settings.sweep_stuck_after_seconds)
+        grace = timedelta(seconds=settings.sweep_pending_grace_seconds)
+        plan = [
+            (MediaStatus.PENDING, now - grace, self._pending),
+            (MediaStatus.UPLOADED, now - stuck, self._stuck),
+            (MediaStatus.PROCESSING, now - stuck, self._stuck),
+        ]
+        for status, cutoff, handle in plan:
+            documents = self._repository.unchanged_since(
+                status, cutoff, limit=settings.sweep_batch_size
+            )
+            for document in documents:
+                if budget.spent:
+                    report.finished = False
+                    return report
+                try:
+                    outcome = handle(document, now)
+                except Exception as error:  # transient (S3, MongoDB, EventBridge): next run
+                    logger.exception(
+                        "sweeping media failed; the next run retries",
+                        media_id=document.media_id,
+                        user_id=document.user_id,
+                    )
+                    report.errors.append(error)
+                    continue
+                if outcome is not None:
+                    report.add(outcome)
+        self._remove_orphans(report, budget, now)
+        return report
+
+    # -- stuck documents ---------------------------------------------------------------------
+    def _pending(self, document: MediaDocument, now: datetime) -> SweepOutcome | None:
+        grace = timedelta(seconds=self._settings.sweep_pending_grace_seconds)
+        if document.expires_at + grace > now:
+            return None  # the grant (plus an upload's transfer time) has not run out yet
+        claimed = self._repository.claim_sweep(document)
+        if claimed is None:
+            return None  # another sweep (or ingest) got there first
+        current = self._storage.head(claimed.key)
+        if current is not None:
+            logger.warning(
+                "upload arrived but was never ingested; ingesting it now",
+                media_id=claimed.media_id,
+                user_id=claimed.user_id,
+            )
+            self._ingest.ingest(
+                ObjectCreated(claimed.bucket, claimed.key, current.size, current.etag)
+            )
+            return SweepOutcome.INGESTED
+        ttl_deadline = claimed.pending_expires_at
+        if ttl_deadline is not None and ttl_deadline <= now:
+            if self._repository.delete_abandoned(claimed):
+                return SweepOutcome.EXPIRED
+            return None
+        return SweepOutcome.WAITING
+
+    def _stuck(self, document: MediaDocument, now: datetime) -> SweepOutcome | None:
+        claimed = self._repository.claim_sweep(document)
+        if claimed is None:
+            return None
+        assert claimed.etag is not None
+        context = {"media_id": claimed.media_id, "user_id": claimed.user_id}
+        if claimed.processing_attempts >= MAX_ATTEMPTS:
+            reason = TOO_MANY_ATTEMPTS
+        elif claimed.sweeps > self._settings.sweep_max_redrives:
+            reason = NEVER_PROCESSED
+        else:
+            current = self._storage.head(claimed.key)
+            reason = ORIGINAL_GONE if current is None or current.etag != claimed.etag else None
+        if reason is not None:
+            logger.warning("stuck media given up", status=claimed.status.value, **context)
+            self._processor.fail(claimed, reason)
+            return SweepOutcome.FAILED
+        logger.warning("stuck media re-driven", status=claimed.status.value, **context)
+        self._publisher.publish(uploaded_event(claimed, now))
+        self._repository.mark_event_published(
+            claimed.user_id, claimed.media_id, claimed.etag, "uploaded"
+        )
+        return SweepOutcome.REDRIVEN
+
+    # -- orphaned originals ------------------------------------------------------------------
+    def _remove_orphans(self, report: SweepReport, budget: TimeBudget, now: datetime) -> None:
+        settings = self._settings
+        old_enough = now - timedelta(seconds=settings.sweep_orphan_min_age_seconds)
+        start_after = self._positions.get(UPLOADS_PREFIX)
+        scanned = 0
+        limit = settings.sweep_orphan_keys_per_run
+        while scanned < limit:
+            if budget.spent:
+                report.finished = False
+                return
+            page = self._storage.list_page(
+                UPLOADS_PREFIX, start_after=start_after, max_keys=min(_LIST_PAGE, limit - scanned)
+            )
+            scanned += len(page.objects)
+            candidates = [
+                (item, parsed)
+                for item in page.objects
+                if item.last_modified < old_enough
+                and (parsed := parse_original_key(item.key)) is not None
+            ]
+            named = self._repository.keys_of([parsed.media_id for _, parsed in candidates])
+            for item, parsed in candidates:
+                if named.get(parsed.media_id) == (parsed.user_id, item.key):
+                    continue
+                if self._storage.delete_if_current(item.key, etag=item.etag):
+                    logger.warning(
+                        "orphaned original removed",
+                        key=item.key,
+                        user_id=parsed.user_id,
+                        media_id=parsed.media_id,
+                    )
+                    report.add(SweepOutcome.ORPHAN_REMOVED)
+            # From the start again once the end is reached: every key is seen every few runs.
+            start_after = page.objects[-1].key if page.more and page.objects else ""
+            self._positions.set(UPLOADS_PREFIX, start_after)
+            if not start_after:
+                return
+
+
+def raise_for_errors(report: SweepReport) -> None:
+    if report.errors:
+        raise SweepError(
+            f"{len(report.errors)} stuck media item(s) could not be swept: {report.errors[0]!r}"
+        ) from report.errors[0]

@@ -1,0 +1,180 @@
+"""Profiles, search, follows and blocks: /me, /me/followers, /me/following, /me/blocked and
+/climbers/... Thin: validation by Powertools and pydantic, the rules in `Climbers`."""
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from boulderstat.community.api import ERRORS, NO_CONTENT, NOT_FOUND, ClimberIdPath
+from boulderstat.community.climbers import ClimberList, ClimberProfile, Climbers, FollowView
+from boulderstat.community.profiles import Profile, ProfileChanges
+from boulderstat.community.wiring import community
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+TAGS = ["community"]
+Limit = Annotated[int, Query(ge=1, le=100, description="At most this many.")]
+
+
+@cache
+def climbers() -> Climbers:
+    return community().climbers
+
+
+@app.get("/me", tags=TAGS, security=COGNITO_SECURITY, summary="My profile", responses=ERRORS)
+def get_me() -> Profile:
+    return climbers().me(caller_id(app))
+
+
+@app.patch(
+    "/me", tags=TAGS, security=COGNITO_SECURITY, summary="Change my profile", responses=ERRORS
+)
+def patch_me(changes: ProfileChanges) -> Profile:
+    return climbers().change_me(caller_id(app), changes)
+
+
+@app.get(
+    "/climbers",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Find climbers by display name prefix (case-insensitive)",
+    responses=ERRORS,
+)
+def search_climbers(
+    q: Annotated[str, Query(min_length=1, max_length=50, description="Name prefix.")],
+    limit: Limit = 20,
+) -> ClimberList:
+    return climbers().search(caller_id(app), q, limit=limit)
+
+
+@app.get(
+    "/climbers/<climberId>",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="A climber's profile, our relationship and the stats I may see",
+    responses=ERRORS | NOT_FOUND,
+)
+def get_climber(climber_id: ClimberIdPath) -> ClimberProfile:
+    return climbers().profile(caller_id(app), climber_id)
+
+
+@app.put(
+    "/climbers/<climberId>/follow",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Follow (a private account: ask to follow)",
+    responses=ERRORS | NOT_FOUND,
+)
+def follow(climber_id: ClimberIdPath) -> FollowView:
+    return climbers().follow(caller_id(app), climber_id)
+
+
+@app.delete(
+    "/climbers/<climberId>/follow",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Unfollow (or withdraw a request)",
+    responses=NO_CONTENT | ERRORS,
+)
+def unfollow(climber_id: ClimberIdPath) -> Response[None]:
+    climbers().unfollow(caller_id(app), climber_id)
+    return Response(status_code=204)
+
+
+@app.put(
+    "/climbers/<climberId>/block",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Block: removes follows both ways; they see nothing of mine",
+    responses=NO_CONTENT | ERRORS | NOT_FOUND,
+)
+def block(climber_id: ClimberIdPath) -> Response[None]:
+    climbers().block(caller_id(app), climber_id)
+    return Response(status_code=204)
+
+
+@app.delete(
+    "/climbers/<climberId>/block",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Unblock",
+    responses=NO_CONTENT | ERRORS,
+)
+def unblock(climber_id: ClimberIdPath) -> Response[None]:
+    climbers().unblock(caller_id(app), climber_id)
+    return Response(status_code=204)
+
+
+@app.get(
+    "/me/followers",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="My followers, or (pending=true) my follow requests",
+    responses=ERRORS,
+)
+def my_followers(
+    pending: Annotated[bool, Query(description="Requests waiting for approval.")] = False,
+    limit: Limit = 50,
+) -> list[FollowView]:
+    return climbers().followers(caller_id(app), pending=pending, limit=limit)
+
+
+@app.put(
+    "/me/followers/<climberId>",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Approve a follow request",
+    responses=ERRORS | NOT_FOUND,
+)
+def approve_follower(climber_id: ClimberIdPath) -> FollowView:
+    return climbers().approve(caller_id(app), climber_id)
+
+
+@app.delete(
+    "/me/followers/<climberId>",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Remove a follower (or refuse a request)",
+    responses=NO_CONTENT | ERRORS,
+)
+def remove_follower(climber_id: ClimberIdPath) -> Response[None]:
+    climbers().remove_follower(caller_id(app), climber_id)
+    return Response(status_code=204)
+
+
+@app.get(
+    "/me/following",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Whom I follow (and pending requests)",
+    responses=ERRORS,
+)
+def my_following(limit: Limit = 50) -> list[FollowView]:
+    return climbers().following(caller_id(app), limit=limit)
+
+
+@app.get(
+    "/me/blocked",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Climbers I blocked",
+    responses=ERRORS,
+)
+def my_blocked(limit: Limit = 50) -> ClimberList:
+    return climbers().blocked(caller_id(app), limit=limit)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

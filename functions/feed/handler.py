@@ -1,0 +1,79 @@
+"""Reading others' climbs as feed cards: /feed, /feed/discover, /climbers/{id}/climbs and
+/climbs/{id}/card. Read-only; visibility, follows and blocks are enforced in `Feed`'s queries."""
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from boulderstat.community.api import ERRORS, NOT_FOUND, ClimberIdPath, ClimbIdPath, PageQuery
+from boulderstat.community.cards import FeedCard, FeedPage
+from boulderstat.community.feed import Feed
+from boulderstat.community.wiring import community
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+TAGS = ["feed"]
+
+
+@cache
+def feed() -> Feed:
+    return community().feed
+
+
+@app.get(
+    "/feed",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Climbs of the people I follow, and mine, newest first",
+    responses=ERRORS,
+)
+def home_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
+    return feed().home(caller_id(app), after=page.cursor, limit=page.limit)
+
+
+@app.get(
+    "/feed/discover",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Public climbs of everyone (public accounts), newest first",
+    responses=ERRORS,
+)
+def discover_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
+    return feed().discover(caller_id(app), after=page.cursor, limit=page.limit)
+
+
+@app.get(
+    "/climbers/<climberId>/climbs",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="A climber's climbs that I may see, newest first",
+    responses=ERRORS | NOT_FOUND,
+)
+def climber_climbs(climber_id: ClimberIdPath, page: Annotated[PageQuery, Query()]) -> FeedPage:
+    return feed().climber_page(caller_id(app), climber_id, after=page.cursor, limit=page.limit)
+
+
+@app.get(
+    "/climbs/<climbId>/card",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="One climb as a feed card (anyone's climb I may see)",
+    responses=ERRORS | NOT_FOUND,
+)
+def climb_card(climb_id: ClimbIdPath) -> FeedCard:
+    return feed().card(caller_id(app), climb_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

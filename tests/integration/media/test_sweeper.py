@@ -1,0 +1,483 @@
+"""The sweeper against real S3 (moto) and a MongoDB-protocol server of its own.
+
+The sweeper queries across climbers, so these tests give it a server nobody else writes to
+(nx-27017 ignores database names); with MONGODB_URI set, a database of its own instead. Stuck
+documents are made the way the pipeline leaves them, then aged by writing older timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from boulderstat.local import cli
+from boulderstat.local.stack import LocalStack, free_port
+from boulderstat.local.subscriber import Subscriber
+from boulderstat.local.sweeps import PeriodicSweeps
+from boulderstat.media.ids import new_media_id
+from boulderstat.media.ingest import IngestService
+from boulderstat.media.keys import original_key
+from boulderstat.media.models import MediaDocument
+from boulderstat.media.processing import MAX_ATTEMPTS, MediaProcessor
+from boulderstat.media.repository import MediaRepository, ScanPositions
+from boulderstat.media.status import MediaStatus
+from boulderstat.media.storage import MediaStorage
+from boulderstat.media.sweeper import MediaSweeper
+from boulderstat.settings import Settings
+from boulderstat.time_budget import TimeBudget
+from tests.conftest import Climber
+from tests.integration.media.conftest import (
+    RecordingPublisher,
+    received,
+    settle,
+    upload,
+    uploads_delivered,
+)
+from tests.unit.media.sample_files import photo
+
+USER = "5a0c7e21-3b4d-4f6a-8e9b-1c2d3e4f5a6b"
+OTHER = "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"
+LONG_AGO = timedelta(hours=2)
+
+
+@pytest.fixture(scope="module")
+def own_db() -> Iterator[Database]:
+    if os.environ.get("MONGODB_URI"):
+        client: MongoClient = MongoClient(os.environ["MONGODB_URI"])
+        name = f"sweeper_{uuid.uuid4().hex[:8]}"
+        yield client[name]
+        client.drop_database(name)
+        return
+    port = free_port()
+    executable = shutil.which("nx-27017", path=str(Path(sys.executable).parent)) or "nx-27017"
+    server = subprocess.Popen(
+        [executable, "--db", "memory", "--host", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        client = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true")
+        client.admin.command("ping")
+        yield client["boulderstat_sweeper"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def sweep_db(own_db: Database) -> Database:
+    for name in ("media", "sweeper"):
+        own_db[name].delete_many({})
+    return own_db
+
+
+@pytest.fixture
+def repo(sweep_db: Database) -> MediaRepository:
+    return MediaRepository(sweep_db)
+
+
+@pytest.fixture
+def storage(stack: LocalStack) -> MediaStorage:
+    """A bucket of its own without notifications: only the sweeper acts on it."""
+    name = f"sweeper-{uuid.uuid4().hex[:8]}"
+    s3 = stack.client("s3")
+    assert stack.settings is not None
+    s3.create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": stack.settings.region}
+    )
+    return MediaStorage(s3, name)
+
+
+@pytest.fixture
+def publisher() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+Sweeper = Callable[..., MediaSweeper]
+
+
+@pytest.fixture
+def sweeper(
+    repo: MediaRepository,
+    storage: MediaStorage,
+    publisher: RecordingPublisher,
+    sweep_db: Database,
+    settings: Settings,
+) -> Sweeper:
+    def make(clock: Callable[[], datetime] = lambda: datetime.now(UTC), **overrides: Any):
+        tuned = settings.with_overrides(media_bucket=storage.bucket, **overrides)
+        return MediaSweeper(
+            repo,
+            storage,
+            publisher,
+            IngestService(repo, storage, publisher, tuned),
+            MediaProcessor(repo, storage, publisher, tuned),
+            ScanPositions(sweep_db),
+            tuned,
+            clock=clock,
+        )
+
+    return make
+
+
+def sweep(made: MediaSweeper) -> dict[str, int]:
+    report = made.sweep(TimeBudget(60))
+    assert report.errors == [] and report.finished
+    return report.counts
+
+
+Media = Callable[..., MediaDocument]
+
+
+@pytest.fixture
+def media(repo: MediaRepository, storage: MediaStorage, sweep_db: Database) -> Media:
+    """A document in `status` that nothing touched for `age`, with its original if `stored`."""
+
+    def make(
+        status: MediaStatus,
+        *,
+        age: timedelta = LONG_AGO,
+        stored: bool = True,
+        pending_ttl: timedelta = timedelta(days=1),
+        **fields: Any,
+    ) -> MediaDocument:
+        media_id = new_media_id()
+        then = datetime.now(UTC) - age
+        key = original_key(USER, media_id, "jpg")
+        document = MediaDocument(
+            media_id=media_id,
+            user_id=USER,
+            status=MediaStatus.PENDING,
+            kind="photo",
+            content_type="image/jpeg",
+            declared_size=100_000,
+            bucket=storage.bucket,
+            key=key,
+            created_at=then,
+            updated_at=then,
+            expires_at=then + timedelta(minutes=5),
+            pending_expires_at=then + pending_ttl,
+        )
+        repo.create_pending(document)
+        changes: dict[str, Any] = {"status": status.value, **fields}
+        if stored:
+            body = photo("jpeg")
+            etag = storage._s3.put_object(
+                Bucket=storage.bucket, Key=key, Body=body, ContentType="image/jpeg"
+            )["ETag"].strip('"')
+            if status != MediaStatus.PENDING:
+                changes |= {"etag": etag, "size": len(body), "format": "jpeg", "uploaded_at": then}
+        elif status != MediaStatus.PENDING:
+            changes |= {"etag": "0" * 32, "size": 1, "format": "jpeg", "uploaded_at": then}
+        if status != MediaStatus.PENDING:
+            changes["pending_expires_at"] = None
+        if status == MediaStatus.PROCESSING:
+            changes.setdefault("processing_attempts", 1)
+            changes["processing_started_at"] = then
+        sweep_db.media.update_one({"_id": media_id}, {"$set": changes})
+        found = repo.get(USER, media_id)
+        assert found is not None
+        return found
+
+    return make
+
+
+def age(sweep_db: Database, document: MediaDocument, by: timedelta = LONG_AGO) -> None:
+    """Makes a document look untouched for `by` (what time does between scheduled runs)."""
+    sweep_db.media.update_one(
+        {"_id": document.media_id}, {"$set": {"updated_at": datetime.now(UTC) - by}}
+    )
+
+
+def now(repo: MediaRepository, document: MediaDocument) -> MediaDocument:
+    found = repo.get(document.user_id, document.media_id)
+    assert found is not None
+    return found
+
+
+# ------------------------------------------------------------------------------ pending
+
+
+def test_an_upload_whose_notification_was_lost_is_ingested(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    lost = media(MediaStatus.PENDING)  # the original is in the bucket, ingest never ran
+
+    assert sweep(sweeper()) == {"ingested": 1}
+
+    after = now(repo, lost)
+    assert (after.status, after.format, after.pending_expires_at) == ("uploaded", "jpeg", None)
+    (uploaded,) = publisher.of_type("Media Uploaded")
+    assert (uploaded.media_id, uploaded.etag) == (lost.media_id, after.etag)
+
+
+def test_pending_grants_wait_for_their_upload_and_expire_after_the_ttl(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    fresh = media(MediaStatus.PENDING, age=timedelta(minutes=1), stored=False)
+    in_flight = media(MediaStatus.PENDING, age=timedelta(minutes=16), stored=False)
+    waiting = media(MediaStatus.PENDING, stored=False)
+    abandoned = media(MediaStatus.PENDING, stored=False, pending_ttl=timedelta(hours=1))
+
+    assert sweep(sweeper()) == {"waiting": 1, "expired": 1}
+
+    assert now(repo, fresh) == fresh and now(repo, in_flight) == in_flight
+    assert now(repo, waiting).status == "pending" and now(repo, waiting).sweeps == 1
+    assert repo.get(USER, abandoned.media_id) is None
+    assert publisher.events == []
+
+
+# ------------------------------------------------------------------------------ stuck
+
+
+def test_uploaded_media_whose_event_was_lost_is_redriven_once_per_stuck_period(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    stuck = media(MediaStatus.UPLOADED)
+    recent = media(MediaStatus.UPLOADED, age=timedelta(minutes=5))
+
+    assert sweep(sweeper()) == {"redriven": 1}
+    assert sweep(sweeper()) == {}  # re-driven just now: not stuck again yet
+
+    (event,) = publisher.of_type("Media Uploaded")
+    assert (event.media_id, event.etag, event.key) == (stuck.media_id, stuck.etag, stuck.key)
+    after = now(repo, stuck)
+    assert (after.status, after.sweeps, after.uploaded_event_published) == ("uploaded", 1, True)
+    assert now(repo, recent) == recent
+
+
+def test_media_that_stays_stuck_fails_after_the_last_redrive(
+    media: Media,
+    sweeper: Sweeper,
+    repo: MediaRepository,
+    publisher: RecordingPublisher,
+    sweep_db: Database,
+) -> None:
+    stuck = media(MediaStatus.PROCESSING)
+    for _ in range(2):
+        assert sweep(sweeper(sweep_max_redrives=2)) == {"redriven": 1}
+        age(sweep_db, stuck)
+
+    assert sweep(sweeper(sweep_max_redrives=2)) == {"failed": 1}
+
+    after = now(repo, stuck)
+    assert after.status == "failed" and after.failure is not None
+    assert after.failure.phase == "processing"
+    assert "upload it again" in after.failure.reason.lower()
+    assert len(publisher.of_type("Media Uploaded")) == 2
+    (failed,) = publisher.of_type("Media Processing Failed")
+    assert (failed.media_id, failed.phase, failed.reason) == (
+        stuck.media_id,
+        "processing",
+        after.failure.reason,
+    )
+    assert after.failed_event_published
+
+
+def test_stuck_media_whose_original_is_gone_fails_with_a_reason(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    uploaded = media(MediaStatus.UPLOADED, stored=False)
+    processing = media(MediaStatus.PROCESSING, stored=False)
+
+    assert sweep(sweeper()) == {"failed": 2}
+
+    for document in (uploaded, processing):
+        failure = now(repo, document).failure
+        assert failure is not None and "no longer there" in failure.reason
+    assert {e.media_id for e in publisher.of_type("Media Processing Failed")} == {
+        uploaded.media_id,
+        processing.media_id,
+    }
+    assert publisher.of_type("Media Uploaded") == []
+
+
+def test_a_version_processing_already_claimed_max_attempts_times_fails(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    crashing = media(MediaStatus.PROCESSING, processing_attempts=MAX_ATTEMPTS)
+
+    assert sweep(sweeper()) == {"failed": 1}
+    assert now(repo, crashing).status == "failed"
+    assert publisher.of_type("Media Uploaded") == []
+
+
+def test_ready_and_failed_media_are_never_touched(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    done = [media(MediaStatus.READY), media(MediaStatus.FAILED)]
+    assert sweep(sweeper()) == {}
+    assert [now(repo, d) for d in done] == done and publisher.events == []
+
+
+def test_two_concurrent_sweeps_act_on_each_stuck_item_exactly_once(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    stuck = [media(MediaStatus.UPLOADED) for _ in range(8)]
+    stuck += [media(MediaStatus.PROCESSING, stored=False) for _ in range(4)]
+    start = threading.Barrier(2)
+    reports: list[dict[str, int]] = []
+
+    def run() -> None:
+        made = sweeper()
+        start.wait()
+        reports.append(sweep(made))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(r.get("redriven", 0) for r in reports) == 8
+    assert sum(r.get("failed", 0) for r in reports) == 4
+    redriven = [e.media_id for e in publisher.of_type("Media Uploaded")]
+    failed = [e.media_id for e in publisher.of_type("Media Processing Failed")]
+    assert sorted(redriven) == sorted(d.media_id for d in stuck[:8])
+    assert sorted(failed) == sorted(d.media_id for d in stuck[8:])
+    assert all(now(repo, d).sweeps == 1 for d in stuck)
+
+
+# ------------------------------------------------------------------------------ orphans
+
+
+def _put(storage: MediaStorage, key: str) -> None:
+    storage._s3.put_object(Bucket=storage.bucket, Key=key, Body=photo("jpeg"))
+
+
+def _keys(storage: MediaStorage) -> set[str]:
+    listed = storage._s3.list_objects_v2(Bucket=storage.bucket)
+    return {item["Key"] for item in listed.get("Contents", [])}
+
+
+def test_originals_no_document_names_are_removed_once_old_enough(
+    media: Media, sweeper: Sweeper, storage: MediaStorage
+) -> None:
+    kept = media(MediaStatus.READY)
+    deleted_media = original_key(USER, new_media_id(), "jpg")  # its document was deleted
+    wrong_owner = original_key(OTHER, kept.media_id, "jpg")  # names another climber's media
+    wrong_extension = kept.key.removesuffix(".jpg") + ".png"
+    foreign = f"uploads/{USER}/notes.txt"  # not our layout: not ours to judge
+    for key in (deleted_media, wrong_owner, wrong_extension, foreign):
+        _put(storage, key)
+
+    assert sweep(sweeper()) == {}  # all younger than the minimum age
+    later = datetime.now(UTC) + timedelta(hours=2)
+    assert sweep(sweeper(clock=lambda: later)) == {"orphan_removed": 3}
+
+    assert _keys(storage) == {kept.key, foreign}
+
+
+def test_the_orphan_scan_resumes_where_the_previous_run_stopped(
+    sweeper: Sweeper, storage: MediaStorage
+) -> None:
+    orphans = sorted(original_key(USER, new_media_id(), "jpg") for _ in range(5))
+    for key in orphans:
+        _put(storage, key)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    bounded = sweeper(clock=lambda: later, sweep_orphan_keys_per_run=2)
+
+    assert [sweep(bounded) for _ in range(3)] == [{"orphan_removed": n} for n in (2, 2, 1)]
+    assert _keys(storage) == set()
+
+
+# ------------------------------------------------------------------------------ local schedule
+
+
+def test_the_local_schedule_invokes_the_sweeper_with_a_scheduled_event() -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+    called = threading.Event()
+
+    def invoke(name: str, event: dict[str, Any]) -> None:
+        calls.append((name, event))
+        called.set()
+
+    schedule = PeriodicSweeps(invoke, region="eu-west-1", rule="r", interval=0.05)
+    schedule.start()
+    try:
+        assert called.wait(5)
+    finally:
+        schedule.stop()
+    name, event = calls[0]
+    assert name == "sweeper"
+    assert (event["source"], event["detail-type"], event["detail"]) == (
+        "aws.events",
+        "Scheduled Event",
+        {},
+    )
+    assert event["resources"] == ["arn:aws:events:eu-west-1:123456789012:rule/r"]
+
+
+# ------------------------------------------------------------------------------ on the stack
+
+
+def test_an_upload_landing_after_its_pending_media_was_deleted_is_removed(
+    stack: LocalStack, alice: Climber, settings: Settings, events_of: Callable[[str], Subscriber]
+) -> None:
+    events = events_of(alice.sub)
+    data = photo("jpeg")
+    grant = alice.api.post(
+        "/media/uploads", {"content_type": "image/jpeg", "size": len(data), "filename": "a.jpg"}
+    )
+    alice.api.delete(f"/media/{grant['media_id']}")  # while the grant is still valid
+
+    upload(grant, data)
+    uploads_delivered(stack)
+
+    key = grant["upload"]["fields"]["key"]
+    listed = stack.client("s3").list_objects_v2(Bucket=settings.media_bucket, Prefix=key)
+    assert listed["KeyCount"] == 0
+    settle(stack, events, alice.sub)
+    assert received(events, "Media Uploaded", grant["media_id"]) == []
+
+
+def test_the_sweeper_function_redrives_a_dead_lettered_upload_through_the_pipeline(
+    stack: LocalStack,
+    alice: Climber,
+    db: Database,
+    events_of: Callable[[str], Subscriber],
+    tmp_path: Path,
+) -> None:
+    events = events_of(alice.sub)
+    data = photo("jpeg", size=(320, 240))
+    grant = alice.api.post(
+        "/media/uploads", {"content_type": "image/jpeg", "size": len(data), "filename": "a.jpg"}
+    )
+    media_id = grant["media_id"]
+    upload(grant, data)
+    events.wait_for(lambda e: received(events, "Media Processed", media_id) != [])
+    # As if `Media Uploaded` had gone to the dead-letter queue an hour ago.
+    db.media.update_one(
+        {"_id": media_id},
+        {
+            "$set": {
+                "status": "uploaded",
+                "renditions": [],
+                "processed_event_published": False,
+                "updated_at": datetime.now(UTC) - LONG_AGO,
+            }
+        },
+    )
+    assert alice.api.get(f"/media/{media_id}")["status"] == "uploaded"
+
+    # What `boulderstat local sweep` does against a running stack (which also runs it every
+    # minute): the sweeper function, in-process, with the stack's environment.
+    (tmp_path / "stack.json").write_text(json.dumps(stack.environment()))
+    assert cli.main(["local", "sweep", "--data-dir", str(tmp_path)]) == 0
+
+    events.wait_for(lambda e: len(received(events, "Media Processed", media_id)) == 2)
+    assert len(received(events, "Media Uploaded", media_id)) == 2
+    assert alice.api.get(f"/media/{media_id}")["status"] == "ready"
