@@ -4,8 +4,10 @@
 
 Captured for real (moto's S3 and EventBridge, our handlers):
 - s3-object-created.json: the S3 notification on_object_created receives for a presigned POST;
-- media-uploaded.json, media-processing-failed.json, media-deleted.json: the EventBridge events
-  exactly as a rule target (the thumbnail function's queue, any consumer) receives them.
+- media-uploaded.json, media-processing-failed.json, media-deleted.json, media-processed.json
+  (a phone's HEVC clip uploaded in parts: poster, web rendition pending) and
+  media-web-rendition-ready.json: the EventBridge events exactly as a rule target (the
+  thumbnail or web_rendition function's queue, any consumer) receives them.
 The other events are built from the pydantic models in boulderstat/events/catalog.py with example
 values, wrapped in the same EventBridge envelope. Tests validate every sample against its schema.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,10 +42,10 @@ from boulderstat.events.catalog import (  # noqa: E402
     CommentDeleted,
     CommentPosted,
     EventDetail,
-    MediaProcessed,
-    RenditionSummary,
+    MediaWebRenditionFailed,
 )
 from boulderstat.events.schemas import kebab  # noqa: E402
+from boulderstat.local import sample_media  # noqa: E402
 from boulderstat.local.provision import queue_arn  # noqa: E402
 from boulderstat.local.stack import LocalStack  # noqa: E402
 from boulderstat.media.ids import new_media_id  # noqa: E402
@@ -148,6 +151,20 @@ def capture_media_events(stack: LocalStack) -> dict[str, dict[str, Any]]:
         captured["Media Deleted"] = subscriber.wait_for(
             lambda e: e["detail-type"] == "Media Deleted", timeout=30
         )
+        # A phone's HEVC clip, uploaded in parts: poster first, then its web rendition.
+        with tempfile.TemporaryDirectory() as folder:
+            clip = sample_media.iphone_clip(Path(folder) / "iphone.mov")
+            video = api.upload_in_parts(clip, "video/quicktime", part_size=5 * 1024 * 1024)
+        captured["Media Processed"] = subscriber.wait_for(
+            lambda e: (
+                e["detail-type"] == "Media Processed"
+                and e["detail"]["media_id"] == video["media_id"]
+            ),
+            timeout=60,
+        )
+        captured["Media Web Rendition Ready"] = subscriber.wait_for(
+            lambda e: e["detail-type"] == "Media Web Rendition Ready", timeout=120
+        )
         captured["s3"] = capture_s3_notification(stack, user_id)
     finally:
         subscriber.close()
@@ -188,7 +205,6 @@ def capture_community_events(stack: LocalStack) -> dict[str, dict[str, Any]]:
 def built_examples(user_id: str) -> list[EventDetail]:
     now = datetime.now(UTC)
     climb_id, media_id = uuid.uuid4().hex, new_media_id()
-    derived = f"derived/{user_id}/{media_id}"
     fan, comment_id = str(uuid.uuid4()), new_media_id()
     return [
         ClimbCreated(
@@ -200,18 +216,10 @@ def built_examples(user_id: str) -> list[EventDetail]:
             changed_fields=["grade", "outcome"], grade=6, outcome="flash", climb_date="2026-11-20",
         ),
         ClimbDeleted(user_id=user_id, occurred_at=now, climb_id=climb_id, media_ids=[media_id]),
-        MediaProcessed(
-            user_id=user_id, occurred_at=now, media_id=media_id, climb_id=climb_id, kind="photo",
-            key=f"uploads/{user_id}/{media_id}.jpg", etag="9b2cf535f27731c974343645a3985328",
-            width=4032, height=3024,
-            renditions=[
-                RenditionSummary(
-                    name=f"w{w}", key=f"{derived}/w{w}.webp", width=w, height=w * 3 // 4,
-                    bytes=w * 40, format="webp",
-                )
-                for w in (320, 960, 1920)
-            ],
-            placeholder="3OcRJYB4d3h/iIeHeEh3eIhw+j2w",
+        MediaWebRenditionFailed(
+            user_id=user_id, occurred_at=now, media_id=media_id, climb_id=climb_id,
+            key=f"uploads/{user_id}/{media_id}.mov", etag="3f0e1a2b4c5d6e7f8091a2b3c4d5e6f7-12",
+            reason="Making the web version took too long.",
         ),
         ClimbLiked(user_id=fan, occurred_at=now, climb_id=climb_id, owner_id=user_id),
         ClimbUnliked(user_id=fan, occurred_at=now, climb_id=climb_id, owner_id=user_id),

@@ -6,7 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from boulderstat.events import MEDIA_SOURCE, MediaUploaded
+from boulderstat.events import MEDIA_SOURCE, MediaProcessed, MediaUploaded
+
+# `Media Processed` of a video whose web rendition is due -> the web_rendition function.
+WEB_RENDITION_PENDING_PATTERN = {
+    "source": [MEDIA_SOURCE],
+    "detail-type": [MediaProcessed.DETAIL_TYPE],
+    "detail": {"web_rendition": ["pending"]},
+}
 
 LOCAL_PASSWORD = "Local-Climber-1!"  # local-only: every local user signs in with it
 
@@ -17,6 +24,8 @@ class Queues:
     uploads_dlq: str
     thumbnail: str
     thumbnail_dlq: str
+    web_rendition: str
+    web_rendition_dlq: str
 
 
 def _queue(sqs: Any, name: str, *, dlq_arn: str | None = None) -> str:
@@ -37,11 +46,16 @@ def queue_arn(sqs: Any, url: str) -> str:
 def create_queues(sqs: Any, prefix: str) -> Queues:
     uploads_dlq = _queue(sqs, f"{prefix}-uploads-dlq")
     thumbnail_dlq = _queue(sqs, f"{prefix}-thumbnail-dlq")
+    web_rendition_dlq = _queue(sqs, f"{prefix}-web-rendition-dlq")
     return Queues(
         uploads=_queue(sqs, f"{prefix}-uploads", dlq_arn=queue_arn(sqs, uploads_dlq)),
         uploads_dlq=uploads_dlq,
         thumbnail=_queue(sqs, f"{prefix}-thumbnail", dlq_arn=queue_arn(sqs, thumbnail_dlq)),
         thumbnail_dlq=thumbnail_dlq,
+        web_rendition=_queue(
+            sqs, f"{prefix}-web-rendition", dlq_arn=queue_arn(sqs, web_rendition_dlq)
+        ),
+        web_rendition_dlq=web_rendition_dlq,
     )
 
 
@@ -90,7 +104,10 @@ def route_uploads_to_queue(s3: Any, bucket: str, queue_arn_: str) -> None:
     )
 
 
-def create_bus(events: Any, bus: str, thumbnail_queue_arn: str) -> None:
+def create_bus(
+    events: Any, bus: str, thumbnail_queue_arn: str, web_rendition_queue_arn: str
+) -> None:
+    """The stage bus and the pipeline's rules, with the patterns serverless.yml gives them."""
     events.create_event_bus(Name=bus)
     events.put_rule(
         Name=f"{bus}-media-uploaded",
@@ -103,6 +120,16 @@ def create_bus(events: Any, bus: str, thumbnail_queue_arn: str) -> None:
         Rule=f"{bus}-media-uploaded",
         EventBusName=bus,
         Targets=[{"Id": "thumbnail", "Arn": thumbnail_queue_arn}],
+    )
+    events.put_rule(
+        Name=f"{bus}-web-rendition-pending",
+        EventBusName=bus,
+        EventPattern=json.dumps(WEB_RENDITION_PENDING_PATTERN),
+    )
+    events.put_targets(
+        Rule=f"{bus}-web-rendition-pending",
+        EventBusName=bus,
+        Targets=[{"Id": "web-rendition", "Arn": web_rendition_queue_arn}],
     )
 
 

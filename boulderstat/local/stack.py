@@ -48,7 +48,7 @@ _POWERTOOLS_LOCAL = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
-QUEUE_FUNCTIONS = ("on_object_created", "thumbnail")
+QUEUE_FUNCTIONS = ("on_object_created", "thumbnail", "web_rendition")
 
 
 def free_port() -> int:
@@ -177,6 +177,7 @@ class LocalStack:
             default_concurrency=self.api_concurrency,
         )
         queues = {"on_object_created": self.queues.uploads, "thumbnail": self.queues.thumbnail}  # type: ignore[union-attr]
+        queues["web_rendition"] = self.queues.web_rendition  # type: ignore[union-attr]
         self._router = EventRouter(
             aws_client("sqs", settings),
             [
@@ -334,7 +335,10 @@ class LocalStack:
             s3, settings.media_bucket, provision.queue_arn(sqs, self.queues.uploads)
         )
         provision.create_bus(
-            events, settings.event_bus_name, provision.queue_arn(sqs, self.queues.thumbnail)
+            events,
+            settings.event_bus_name,
+            provision.queue_arn(sqs, self.queues.thumbnail),
+            provision.queue_arn(sqs, self.queues.web_rendition),
         )
         pool_id, client_id = provision.create_user_pool(cognito, f"boulderstat-{self.stage}")
         self._restore_users(cognito, pool_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -152,6 +152,15 @@ class RenditionView(BaseModel):
     format: str
 
 
+class WebRenditionView(BaseModel):
+    """A video's web-playable rendition: `pending`/`processing` while it is being made (play the
+    original if `metadata.plays_in_browsers`, else show "preparing"), `ready` (it is among the
+    renditions, named `web`), or `failed` (the poster and the original stay)."""
+
+    status: Literal["pending", "processing", "ready", "failed"]
+    reason: str | None = None
+
+
 class MediaView(BaseModel):
     """One media item as its owner sees it. URLs appear only once the files exist and passed
     checks: `original` from `uploaded` on, `renditions` once `ready`."""
@@ -174,6 +183,7 @@ class MediaView(BaseModel):
     failure: FailureView | None
     original: OriginalView | None
     renditions: list[RenditionView]
+    web_rendition: WebRenditionView | None = None
     urls_expire_at: datetime | None = Field(
         description="When the presigned URLs stop working; null for CDN URLs or no URLs."
     )

@@ -10,6 +10,8 @@ grouped by the phase that writes them:
 - processing (thumbnail): processing_started_at, processing_attempts, renditions, metadata,
   placeholder, processed_at
 - failure (either phase): failure {phase, reason, failed_at}
+- web rendition (web_rendition function, after `ready`): web_rendition {status, attempts,
+  reason, finished_at, event_published}; the web rendition joins `renditions` when made
 - outbox flags: uploaded/processed/failed_event_published, set after the event went out so a
   retried delivery re-publishes only what is missing.
 - sweeper (media.sweeper): sweeps, how often this version was found stuck and re-driven.
@@ -18,7 +20,7 @@ grouped by the phase that writes them:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -106,6 +108,25 @@ class MultipartUpload(BaseModel):
         return total - (self.part_count - 1) * self.part_size
 
 
+WebRenditionStatus = Literal["pending", "processing", "ready", "failed"]
+
+
+class WebRendition(BaseModel):
+    """A video's web-playable rendition, made after the media is `ready` by its own function.
+
+    Its failure never touches the media's status: the poster stays, the climber can still play
+    the original where browsers can.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: WebRenditionStatus = "pending"
+    attempts: int = 0
+    reason: str | None = None
+    finished_at: UtcDatetime | None = None
+    event_published: bool = False
+
+
 class MediaDocument(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -143,6 +164,9 @@ class MediaDocument(BaseModel):
     processed_at: UtcDatetime | None = None
 
     failure: Failure | None = None
+    web_rendition: WebRendition | None = Field(
+        default=None, description="Set when a video needs a web rendition (see WebRendition)."
+    )
 
     uploaded_event_published: bool = False
     processed_event_published: bool = False

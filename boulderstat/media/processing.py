@@ -8,7 +8,9 @@ completes and a redelivery does no duplicate work:
 2. stream the original to a temporary folder and render (imaging: Pillow / ffmpeg);
 3. upload renditions under `derived/{user}/{media}/{etag}/` (deterministic keys: a re-run
    overwrites the same objects, an immutable Cache-Control is truthful per version);
-4. processing -> ready (or -> failed with the reason the climber sees);
+4. processing -> ready (or -> failed with the reason the climber sees); for a video, `ready`
+   means probe + poster: a web rendition, when due, is left `pending` for the web_rendition
+   function, which `Media Processed` (`web_rendition: pending`) triggers;
 5. publish `Media Processed` / `Media Processing Failed`, then set the outbox flag.
 A redelivery of an already-processed version only re-publishes an event whose flag is unset.
 
@@ -71,6 +73,7 @@ class Rendered:
     renditions: list[RenditionFile]
     metadata: MediaMetadata
     placeholder: str | None
+    web_rendition_due: bool = False
 
 
 def _now() -> datetime:
@@ -143,6 +146,7 @@ class MediaProcessor:
             renditions=renditions,
             metadata=rendered.metadata,
             placeholder=rendered.placeholder,
+            web_rendition_due=rendered.web_rendition_due,
         )
         if ready is None:  # deleted, failed or re-uploaded while we worked
             if self._repository.get(claimed.user_id, claimed.media_id) is None:
@@ -176,6 +180,7 @@ class MediaProcessor:
             web_min_bytes=settings.web_video_min_bytes,
             timeout=min(settings.ffmpeg_timeout_seconds, budget.left()),
             max_pixels=settings.max_image_pixels,
+            with_web=False,  # the web_rendition function makes it, after the first view
         )
         return self._video(video)
 
@@ -199,11 +204,9 @@ class MediaProcessor:
             rotation=probe.rotation,
             container=probe.container,
             poster_at=round(video.poster_at, 3),
+            plays_in_browsers=probe.plays_in_browsers,
         )
-        renditions = list(video.poster.renditions)
-        if video.web is not None:
-            renditions.append(video.web)
-        return Rendered(renditions, metadata, video.placeholder)
+        return Rendered(list(video.poster.renditions), metadata, video.placeholder, video.needs_web)
 
     # -- outcomes ----------------------------------------------------------------------------
     def fail(self, document: MediaDocument, reason: str) -> ProcessingOutcome:
@@ -255,6 +258,7 @@ class MediaProcessor:
                 animated=document.metadata.animated,
                 renditions=[r.summary() for r in document.renditions],
                 placeholder=document.placeholder,
+                web_rendition="pending" if document.web_rendition is not None else None,
             )
         )
         self._repository.mark_event_published(

@@ -30,6 +30,7 @@ from boulderstat.media.models import (
     MediaMetadata,
     ObjectVersion,
     Rendition,
+    WebRendition,
 )
 from boulderstat.media.status import FailurePhase, MediaStatus
 
@@ -50,6 +51,7 @@ _VERSION_RESET: dict[str, Any] = {
     "processed_event_published": False,
     "failed_event_published": False,
     "sweeps": 0,
+    "web_rendition": None,
 }
 
 
@@ -205,8 +207,9 @@ class MediaRepository:
         renditions: Sequence[Rendition],
         metadata: MediaMetadata,
         placeholder: str | None,
+        web_rendition_due: bool = False,
     ) -> MediaDocument | None:
-        """processing -> ready for exactly that version."""
+        """processing -> ready for exactly that version (a due web rendition starts pending)."""
         now = self._clock()
         return self._transition(
             {
@@ -222,8 +225,75 @@ class MediaRepository:
                 "placeholder": placeholder,
                 "processed_at": now,
                 "updated_at": now,
+                "web_rendition": WebRendition().model_dump() if web_rendition_due else None,
             },
         )
+
+    # -- web rendition (web_rendition function) --------------------------------------------
+    def claim_web_rendition(self, user_id: str, media_id: str, etag: str) -> MediaDocument | None:
+        """pending/processing -> processing for a `ready` version; counts the attempts."""
+        now = self._clock()
+        return self._transition(
+            {
+                **self._ready_version(user_id, media_id, etag),
+                "web_rendition.status": {"$in": ["pending", "processing"]},
+            },
+            {"web_rendition.status": "processing", "updated_at": now},
+            increment={"web_rendition.attempts": 1},
+        )
+
+    def add_web_rendition(self, seen: MediaDocument, rendition: Rendition) -> MediaDocument | None:
+        """processing -> ready: the rendition joins the renditions of `seen` (the claimed
+        document). The whole list is set, not `$push`ed: nx-27017 (0.8.1) stores a pushed
+        document as a JSON string."""
+        assert seen.etag is not None
+        now = self._clock()
+        return self._transition(
+            {
+                **self._ready_version(seen.user_id, seen.media_id, seen.etag),
+                "web_rendition.status": "processing",
+            },
+            {
+                "web_rendition.status": "ready",
+                "web_rendition.finished_at": now,
+                "renditions": [r.model_dump() for r in [*seen.renditions, rendition]],
+                "updated_at": now,
+            },
+        )
+
+    def fail_web_rendition(
+        self, user_id: str, media_id: str, etag: str, *, reason: str
+    ) -> MediaDocument | None:
+        """pending/processing -> failed; the media itself stays `ready` with its poster."""
+        now = self._clock()
+        return self._transition(
+            {
+                **self._ready_version(user_id, media_id, etag),
+                "web_rendition.status": {"$in": ["pending", "processing"]},
+            },
+            {
+                "web_rendition.status": "failed",
+                "web_rendition.reason": reason,
+                "web_rendition.finished_at": now,
+                "updated_at": now,
+            },
+        )
+
+    def mark_web_rendition_event_published(self, user_id: str, media_id: str, etag: str) -> bool:
+        result = self._media.update_one(
+            self._ready_version(user_id, media_id, etag),
+            {"$set": {"web_rendition.event_published": True}},
+        )
+        return result.matched_count == 1
+
+    @staticmethod
+    def _ready_version(user_id: str, media_id: str, etag: str) -> dict[str, Any]:
+        return {
+            "_id": media_id,
+            "user_id": user_id,
+            "etag": _etag(etag),
+            "status": MediaStatus.READY.value,
+        }
 
     def mark_failed(
         self,

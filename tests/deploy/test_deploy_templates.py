@@ -15,7 +15,7 @@ from tests.deploy.offline_package import STAGES, Packaged, build_layers, package
 
 pytestmark = pytest.mark.deploy
 
-ASYNC_FUNCTIONS = ("on_object_created", "thumbnail")
+ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "web_rendition")
 PUBLIC_ROUTES = {"POST /auth/token", "POST /auth/refresh", "POST /auth/logout"}
 EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "GET /climbs",
@@ -254,6 +254,7 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
         "media": "boulderstat.media",
         "on_object_created": "boulderstat.media",
         "thumbnail": "boulderstat.media",
+        "web_rendition": "boulderstat.media",
         "climbers": "boulderstat.community",
     }
     for name in (*expected, "upload_url", "auth", "feed"):
@@ -319,6 +320,13 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
     assert s3("thumbnail") == {
         "s3:GetObject": {uploads},
         "s3:PutObject": {derived},
+        "s3:ListBucket": {bucket},
+    }
+    # Reads originals, writes web.mp4 (removes it again if the media was deleted meanwhile).
+    assert s3("web_rendition") == {
+        "s3:GetObject": {uploads},
+        "s3:PutObject": {derived},
+        "s3:DeleteObject": {derived},
         "s3:ListBucket": {bucket},
     }
     assert s3("media") == {
@@ -393,7 +401,7 @@ def test_auth_reads_only_the_stage_client_secret(stage: Packaged) -> None:
 # ------------------------------------------------------------------------------ layers
 
 
-def test_every_function_has_the_dependency_layer_and_thumbnail_has_ffmpeg(
+def test_every_function_has_the_dependency_layer_and_media_workers_have_ffmpeg(
     stage: Packaged,
 ) -> None:
     for function in stage.functions.values():
@@ -402,7 +410,7 @@ def test_every_function_has_the_dependency_layer_and_thumbnail_has_ffmpeg(
         assert layers[0] == {"Ref": "DepsLambdaLayer"}
         assert properties["Runtime"] == "python3.12"
         assert properties["Architectures"] == [build_layers.ARCHITECTURE]
-        if properties["FunctionName"].endswith("-thumbnail"):
+        if properties["FunctionName"].endswith(("-thumbnail", "-web_rendition")):
             assert layers == [{"Ref": "DepsLambdaLayer"}, {"Ref": "FfmpegLambdaLayer"}]
         else:
             assert layers == [{"Ref": "DepsLambdaLayer"}]
@@ -552,19 +560,37 @@ def test_async_functions_have_bounded_retries_and_a_dead_letter_queue(stage: Pac
         assert sends == {_text(destination)}
 
 
-def test_eventbridge_delivery_to_thumbnail_is_bounded_and_dead_lettered(stage: Packaged) -> None:
+def test_eventbridge_delivery_to_media_workers_is_bounded_and_dead_lettered(
+    stage: Packaged,
+) -> None:
+    rules = stage.of_type("AWS::Events::Rule").values()
+    rules = [r for r in rules if "EventPattern" in r["Properties"]]
+    dead_letters = {}
+    for rule in rules:
+        (target,) = rule["Properties"]["Targets"]
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 185
+        assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600
+        dead_letters[target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]] = rule
+    assert set(dead_letters) == {"ThumbnailDeadLetterQueue", "WebRenditionDeadLetterQueue"}
+    for policy in stage.of_type("AWS::SQS::QueuePolicy").values():
+        ((queue,),) = [[q["Ref"] for q in policy["Properties"]["Queues"]]]
+        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
+        name = dead_letters[queue]["Properties"]["Name"]
+        assert source.endswith(f"rule/boulderstat-{stage.stage}/{name}")
+
+
+def test_the_web_rendition_rule_matches_the_local_one(stage: Packaged) -> None:
+    """The local bus (boulderstat/local/provision.py) routes with the very same pattern."""
+    from boulderstat.local.provision import WEB_RENDITION_PENDING_PATTERN
+
     (rule,) = [
-        r for r in stage.of_type("AWS::Events::Rule").values() if "EventPattern" in r["Properties"]
+        r["Properties"]
+        for r in stage.of_type("AWS::Events::Rule").values()
+        if r["Properties"].get("Name", "").endswith("-web-rendition-pending")
     ]
-    (target,) = rule["Properties"]["Targets"]
-    assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 185
-    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600
-    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["ThumbnailDeadLetterQueue", "Arn"]}
-    (policy,) = stage.of_type("AWS::SQS::QueuePolicy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
-    assert source.endswith(f"rule/boulderstat-{stage.stage}/{rule['Properties']['Name']}")
+    assert rule["EventPattern"] == WEB_RENDITION_PENDING_PATTERN
 
 
 # ------------------------------------------------------------------------------ bucket
