@@ -22,7 +22,7 @@ from typing import Any
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
-from boulderstat.local import provision
+from boulderstat.local import consumers, provision
 from boulderstat.local.environments import FunctionEnvironment, LocalFunctions
 from boulderstat.local.functions import load_function_configs
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
@@ -168,7 +168,9 @@ class LocalStack:
         settings = self._provision(settings).with_overrides(**self._overrides)
         self.settings = settings
         self._export(settings)
-        configs = load_function_configs()
+        # Example downstream consumers (consumers/*/serverless.yml), subscribed through the bus.
+        local_consumers = consumers.discover()
+        configs = {**load_function_configs(), **{c.name: c.function for c in local_consumers}}
         self.functions = LocalFunctions(
             configs,
             {**self._credentials, **settings.as_env(), **_POWERTOOLS_LOCAL},
@@ -178,8 +180,13 @@ class LocalStack:
         )
         queues = {"on_object_created": self.queues.uploads, "thumbnail": self.queues.thumbnail}  # type: ignore[union-attr]
         queues["web_rendition"] = self.queues.web_rendition  # type: ignore[union-attr]
+        sqs, events = aws_client("sqs", settings), aws_client("events", settings)
+        for consumer in local_consumers:
+            queues[consumer.name] = consumers.subscribe(
+                sqs, events, settings.event_bus_name, consumer
+            )
         self._router = EventRouter(
-            aws_client("sqs", settings),
+            sqs,
             [
                 Route(url, name, int(configs[name].timeout_seconds) + 30)
                 for name, url in queues.items()

@@ -61,6 +61,8 @@ NAME_PROPERTY = {
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::Events::EventBus": "Name",
     "AWS::Events::Rule": "Name",
+    "AWS::Events::Archive": "ArchiveName",
+    "AWS::EventSchemas::Registry": "RegistryName",
     "AWS::ApiGatewayV2::Api": "Name",
 }
 
@@ -251,6 +253,7 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
 ) -> None:
     expected = {
         "climbs": "boulderstat.climbs",
+        "climb_outbox": "boulderstat.climbs",
         "media": "boulderstat.media",
         "on_object_created": "boulderstat.media",
         "thumbnail": "boulderstat.media",
