@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -11,6 +13,7 @@ import requests
 from tests.integration.climbs.conftest import SignedIn
 
 CLIENTS = 11
+OPENAPI = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 NEW = {"title": "Roof crack", "grade": "V5", "outcome": "project", "climb_date": "2026-05-01"}
 
 
@@ -93,10 +96,25 @@ def test_concurrent_patches_without_if_match_all_apply_and_none_gets_409(
     stack: Any, climber: SignedIn
 ) -> None:
     climb_id = _create(stack.api_url, climber).json()["climb_id"]
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        responses = list(
-            pool.map(lambda i: _patch(stack.api_url, climber, climb_id, i), range(CLIENTS))
-        )
+    subscriber = stack.subscriber(detail={"climb_id": [climb_id]})
+    try:
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            responses = list(
+                pool.map(lambda i: _patch(stack.api_url, climber, climb_id, i), range(CLIENTS))
+            )
+        last = subscriber.wait_for(lambda e: e["detail"]["revision"] == CLIENTS + 1)
+        subscriber.poll()
+    finally:
+        subscriber.close()
+    # One event per revision, each with its own key (duplicates would share one): a consumer
+    # ordering by revision ends on exactly what the API stored.
+    updates = {
+        e["detail"]["idempotency_key"]: e["detail"]
+        for e in subscriber.received
+        if e["detail-type"] == "Climb Updated"
+    }
+    assert sorted(d["revision"] for d in updates.values()) == list(range(2, CLIENTS + 2))
+    assert last["detail"]["changed_fields"]
     assert Counter(r.status_code for r in responses) == {200: CLIENTS}, [r.text for r in responses]
     # Each one was applied on top of the others (one revision each): last writer wins, visibly.
     assert sorted(r.json()["revision"] for r in responses) == list(range(2, CLIENTS + 2))
@@ -104,3 +122,25 @@ def test_concurrent_patches_without_if_match_all_apply_and_none_gets_409(
         f"{stack.api_url}/climbs/{climb_id}", headers=_headers(climber), timeout=30
     )
     assert final.headers["ETag"] == f'"{CLIENTS + 1}"'
+
+
+def test_every_409_and_412_is_documented_with_the_error_shape() -> None:
+    paths = json.loads(OPENAPI.read_text())["paths"]
+    documented = {
+        ("patch", "/climbs/{climbId}"): {"409", "412"},
+        ("delete", "/climbs/{climbId}"): {"409", "412"},
+        ("delete", "/media/{mediaId}"): {"412"},
+    }
+    for (method, path), statuses in documented.items():
+        operation = paths[path][method]
+        assert "if-match" in [p["name"] for p in operation["parameters"]]
+        for status in statuses:
+            schema = operation["responses"][status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ApiError"}
+    for path, method in (("/climbs/{climbId}", "get"), ("/climbs", "post")):
+        success = next(c for c in operation_codes(paths[path][method]) if c.startswith("2"))
+        assert "ETag" in paths[path][method]["responses"][success]["headers"]
+
+
+def operation_codes(operation: dict[str, Any]) -> list[str]:
+    return sorted(operation["responses"])
