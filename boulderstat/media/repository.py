@@ -342,6 +342,20 @@ class MediaRepository:
         )
         return [MediaDocument.from_mongo(d) for d in cursor]
 
+    def unpublished_since(
+        self, status: MediaStatus, cutoff: datetime, *, limit: int
+    ) -> list[MediaDocument]:
+        """Finished documents (ready/failed) whose outcome event never went out, oldest first."""
+        flag = (
+            "processed_event_published" if status == MediaStatus.READY else "failed_event_published"
+        )
+        cursor = (
+            self._media.find({"status": status.value, flag: False, "updated_at": {"$lt": cutoff}})
+            .sort("updated_at", ASCENDING)
+            .limit(limit)
+        )
+        return [MediaDocument.from_mongo(d) for d in cursor]
+
     def claim_sweep(self, seen: MediaDocument) -> MediaDocument | None:
         """Takes a stuck document for one sweep, exactly as `seen` (compare-and-set).
 

@@ -13,6 +13,8 @@ on the local stack) looks for that, bounded per run and oldest first:
   timeout and its retry): publish `Media Uploaded` again while that version of the original is
   there; otherwise, or after `sweep_max_redrives` re-drives, or after MAX_ATTEMPTS claims by
   processing, mark it failed with a reason and publish `Media Processing Failed`.
+- ready or failed, but the outcome event never went out (the function crashed between the
+  status change and the publish, and its retry failed too): publish it now (the outbox).
 - originals under uploads/ that no document names (the media was deleted, or the upload landed
   after its pending media was deleted), older than `sweep_orphan_min_age_seconds`: removed.
   The scan resumes where the previous run stopped, so each run reads a bounded number of keys.
@@ -56,6 +58,7 @@ class SweepOutcome(StrEnum):
     FAILED = "failed"  # given up: failed + Media Processing Failed
     EXPIRED = "expired"  # an abandoned grant's pending document removed
     WAITING = "waiting"  # checked; its grant's upload may still come
+    PUBLISHED = "published"  # a finished version's lost outcome event went out
     ORPHAN_REMOVED = "orphan_removed"  # an original no document names, removed
 
 
@@ -115,10 +118,22 @@ class MediaSweeper:
             (MediaStatus.UPLOADED, now - stuck, self._stuck),
             (MediaStatus.PROCESSING, now - stuck, self._stuck),
         ]
-        for status, cutoff, handle in plan:
-            documents = self._repository.unchanged_since(
-                status, cutoff, limit=settings.sweep_batch_size
+        batches = [
+            (
+                self._repository.unchanged_since(status, cutoff, limit=settings.sweep_batch_size),
+                handle,
             )
+            for status, cutoff, handle in plan
+        ] + [
+            (
+                self._repository.unpublished_since(
+                    status, now - stuck, limit=settings.sweep_batch_size
+                ),
+                self._unpublished,
+            )
+            for status in (MediaStatus.READY, MediaStatus.FAILED)
+        ]
+        for documents, handle in batches:
             for document in documents:
                 if budget.spent:
                     report.finished = False
@@ -187,6 +202,17 @@ class MediaSweeper:
             claimed.user_id, claimed.media_id, claimed.etag, "uploaded"
         )
         return SweepOutcome.REDRIVEN
+
+    def _unpublished(self, document: MediaDocument, now: datetime) -> SweepOutcome | None:
+        claimed = self._repository.claim_sweep(document)
+        if claimed is None:
+            return None
+        failure = claimed.failure
+        if failure is not None and failure.phase == "ingest":
+            finished = self._ingest.complete(claimed) is not None
+        else:
+            finished = self._processor.complete(claimed) != "skipped"
+        return SweepOutcome.PUBLISHED if finished else None
 
     # -- orphaned originals ------------------------------------------------------------------
     def _remove_orphans(self, report: SweepReport, budget: TimeBudget, now: datetime) -> None:

@@ -76,13 +76,18 @@ _COMMON_ERRORS: dict[int, Any] = {
     503: {"description": "Cognito unreachable or timing out; retry.", **_ERR},
 }
 _COOKIE = f"Sets `{REFRESH_COOKIE_NAME}` (HttpOnly; Secure; SameSite=Strict; Path=/auth)."
+_VIEWER = (
+    "On a stage's site (CloudFront) it also sets `CloudFront-Policy`, `CloudFront-Signature` "
+    "and `CloudFront-Key-Pair-Id` (HttpOnly; Secure; SameSite=Strict; Path=/derived/), which "
+    "let the browser load renditions from the site's `/derived/` for as long as the ID token."
+)
 
 
 @app.post(
     "/auth/token",
     tags=TAGS,
     summary="Exchange the hosted UI's authorization code (PKCE) for tokens",
-    description=f"Returns the ID and access tokens. {_COOKIE}",
+    description=f"Returns the ID and access tokens. {_COOKIE} {_VIEWER}",
     responses={
         400: {"description": "Code invalid, expired or used (invalid_grant).", **_ERR},
     }
@@ -98,7 +103,8 @@ def exchange_code(body: CodeExchange) -> Response[SessionTokens]:
     "/auth/refresh",
     tags=TAGS,
     summary="Fresh ID and access tokens from the refresh cookie",
-    description="401 (and the cookie cleared) when the session is over: sign in again.",
+    description="401 (and the cookie cleared) when the session is over: sign in again. "
+    + _VIEWER.replace("it also sets", "it also renews"),
     responses={401: {"description": "No, expired or revoked refresh cookie.", **_ERR}}
     | _COMMON_ERRORS,
 )
