@@ -378,12 +378,12 @@ class MediaRepository:
         guard = {**self._unchanged_since(seen), "status": MediaStatus.PENDING.value}
         return self._media.delete_one(guard).deleted_count == 1
 
-    def keys_of(self, media_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """media id -> (owner, original key) for those that exist (orphan checks)."""
+    def versions_of(self, media_ids: Sequence[str]) -> dict[str, tuple[str, str, str | None]]:
+        """media id -> (owner, original key, current version's ETag), for those that exist."""
         found = self._media.find(
-            {"_id": {"$in": list(media_ids)}}, {"_id": 1, "user_id": 1, "key": 1}
+            {"_id": {"$in": list(media_ids)}}, {"_id": 1, "user_id": 1, "key": 1, "etag": 1}
         )
-        return {d["_id"]: (d["user_id"], d["key"]) for d in found}
+        return {d["_id"]: (d["user_id"], d["key"], d.get("etag")) for d in found}
 
     # -- internals --------------------------------------------------------------------------
     @staticmethod

@@ -411,6 +411,25 @@ def test_originals_no_document_names_are_removed_once_old_enough(
     assert _keys(storage) == {kept.key, foreign}
 
 
+def test_renditions_of_deleted_media_and_replaced_versions_are_removed(
+    media: Media, sweeper: Sweeper, storage: MediaStorage
+) -> None:
+    kept = media(MediaStatus.READY)
+    current = f"derived/{USER}/{kept.media_id}/{kept.etag}/320.webp"
+    replaced = f"derived/{USER}/{kept.media_id}/{'e' * 32}/320.webp"
+    deleted = f"derived/{USER}/{new_media_id()}/{'d' * 32}/poster-320.webp"
+    other_owner = f"derived/{OTHER}/{kept.media_id}/{kept.etag}/320.webp"
+    foreign = f"derived/{USER}/notes.txt"
+    for key in (current, replaced, deleted, other_owner, foreign):
+        _put(storage, key)
+
+    assert sweep(sweeper()) == {}  # all younger than the minimum age
+    later = datetime.now(UTC) + timedelta(hours=2)
+    assert sweep(sweeper(clock=lambda: later)) == {"orphan_rendition_removed": 3}
+
+    assert _keys(storage) == {kept.key, current, foreign}
+
+
 def test_the_orphan_scan_resumes_where_the_previous_run_stopped(
     sweeper: Sweeper, storage: MediaStorage
 ) -> None:
