@@ -322,6 +322,9 @@ class LocalStack:
             arns={
                 "OnObjectCreatedDeadLetterQueue": provision.queue_arn(sqs, self.queues.uploads_dlq),
                 "ThumbnailDeadLetterQueue": provision.queue_arn(sqs, self.queues.thumbnail_dlq),
+                "WebRenditionDeadLetterQueue": provision.queue_arn(
+                    sqs, self.queues.web_rendition_dlq
+                ),
             },
         )
         self.iam = LocalIam.enforce(aws_client("iam", settings), self._iam_template, names)

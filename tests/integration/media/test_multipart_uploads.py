@@ -1,9 +1,10 @@
 """Resumable multipart uploads through the local stack: the grant, one-part signing, the resume
 listing, server-side completion and its checks, abort, and ingest of the completed object.
 
-Parts go to moto over real HTTP with the presigned PUTs. moto checks neither the signature nor
-the signed Content-Length, so a tampered URL or a wrong-sized part reaches S3 locally: exactly
-what the server's completion checks must refuse. Expected ETags are computed here with hashlib
+Parts go to moto over real HTTP with the presigned PUTs, whose signature (with the part's
+Content-Length) the local stack's IAM harness checks as S3 would. Parts of the wrong size are
+written with the stack's admin client, as a store that did not check would hold them: the
+server's completion checks must refuse them. Expected ETags are computed here with hashlib
 (S3's multipart ETag: md5 of the concatenated part md5s, then `-N`).
 """
 
@@ -178,6 +179,15 @@ def test_a_completed_upload_is_ingested_like_any_other(
     assert alice.api.request("DELETE", f"/media/uploads/{media_id}").status_code == 409
 
 
+def test_a_part_url_refuses_any_other_length(alice: Climber) -> None:
+    """The URL is signed with the part's Content-Length (the local stack checks it like S3)."""
+    data = big_video()
+    media = grant(alice, len(data))
+    url = sign(alice, media["media_id"], 1).json()["url"]
+    assert requests.put(url, data=split(data)[0][:-1], timeout=30).status_code == 403
+    assert requests.put(url, data=split(data)[0], timeout=30).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("damage", "status", "reason"),
     [
@@ -191,38 +201,38 @@ def test_a_completed_upload_is_ingested_like_any_other(
 def test_completion_refuses_anything_but_the_planned_parts(
     alice: Climber, stack: LocalStack, damage: str, status: int, reason: str
 ) -> None:
+    """Parts S3 would refuse at the signed URL are written here with the stack's own (admin)
+    client, as a store that did not check lengths would hold them: the server checks again."""
     data = big_video()
     media = grant(alice, len(data))
     media_id, upload_id = media["media_id"], media["multipart"]["upload_id"]
+    assert stack.settings is not None
+    s3, bucket = stack.client("s3"), stack.settings.media_bucket
+
+    def admin_put(number: int, body: bytes) -> None:
+        s3.upload_part(
+            Bucket=bucket, Key=media["key"], UploadId=upload_id, PartNumber=number, Body=body
+        )
+
     first, second = split(data)
     extra: dict[str, object] = {}
     if damage == "short_part":
-        put_part(alice, media_id, 1, first[:-1])
+        admin_put(1, first[:-1])
     else:
         put_part(alice, media_id, 1, first)
     if damage == "oversize":
-        put_part(alice, media_id, 2, second + b"more bytes than declared")
+        admin_put(2, second + b"more bytes than declared")
     elif damage != "missing_part":
         put_part(alice, media_id, 2, second)
     if damage == "too_many_parts":
-        # Part 3 through a tampered URL: real S3 refuses the signature, moto does not.
-        url = sign(alice, media_id, 2).json()["url"].replace("partNumber=2", "partNumber=3")
-        assert requests.put(url, data=b"x", timeout=30).status_code == 200
+        admin_put(3, b"x")
     if damage == "other_etags":
         extra["parts"] = [{"part_number": 1, "etag": "0" * 32}, {"part_number": 2, "etag": "1"}]
 
     refused = complete(alice, media_id, upload_id, **extra)
     assert refused.status_code == status, refused.text
     assert reason in refused.json()["message"]
-    assert (
-        stack.client("s3")
-        .list_objects_v2(
-            Bucket=stack.settings.media_bucket,  # type: ignore[union-attr]
-            Prefix=media["key"],
-        )
-        .get("KeyCount")
-        == 0
-    )
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=media["key"]).get("KeyCount") == 0
 
 
 def test_only_the_owner_with_the_right_upload_id_completes(alice: Climber, bob: Climber) -> None:
