@@ -8,29 +8,25 @@ on-failure destination take over.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import envelopes, parse
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.catalog import MediaProcessed
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
 from boulderstat.media.web_rendition import WebRenditionMaker
+from boulderstat.observability import lambda_handler, logger, metrics
 from boulderstat.settings import get_settings
 from boulderstat.time_budget import TimeBudget
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@cache
+@per_container
 def maker() -> WebRenditionMaker:
     settings = get_settings()
     return WebRenditionMaker(
@@ -41,9 +37,7 @@ def maker() -> WebRenditionMaker:
     )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     processed: MediaProcessed = parse(
         event, model=MediaProcessed, envelope=envelopes.EventBridgeEnvelope
