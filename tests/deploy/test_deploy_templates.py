@@ -289,15 +289,16 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         assert statement["Condition"] == {
             "StringEquals": {"events:source": source, "events:detail-type": detail_types}
         }
-    # The only event that runs a function is `Media Uploaded` (thumbnail): only ingest and the
-    # sweeper's re-drive may publish it. (tests/integration/iam proves the condition under
-    # moto's IAM check.)
+    # The events that run a function: `Media Uploaded` (thumbnail), which only ingest and the
+    # sweeper's re-drive may publish, and `Media Processed` with a pending web rendition
+    # (web_rendition), which only thumbnail and the sweeper's completion may publish.
+    # (tests/integration/iam proves the condition under moto's IAM check.)
     triggers = [
         detail_type
         for rule in stage.of_type("AWS::Events::Rule").values()
         for detail_type in rule["Properties"].get("EventPattern", {}).get("detail-type", [])
     ]
-    assert triggers == ["Media Uploaded"]
+    assert sorted(triggers) == ["Media Processed", "Media Uploaded"]
     assert [n for n, (_, types) in expected.items() if "Media Uploaded" in types] == [
         "on_object_created",
         "sweeper",
