@@ -14,8 +14,8 @@ Order of side effects in `complete`, so a retry after a crash or a dropped respo
 2. CompleteMultipartUpload (S3 emits ObjectCreated:CompleteMultipartUpload, which ingest judges
    like any other upload: the ETag is `md5-of-md5s-N`);
 3. answer with the object's size and ETag.
-A repeated call finds the upload gone: if the object is there (or ingest already recorded it),
-it answers the same way; if not, the upload was aborted or expired.
+A repeated call finds the upload gone: once ingest has recorded the file it answers the same
+way; before that (or after an abort or expiry) it is a 409 naming where to look.
 """
 
 from __future__ import annotations
@@ -222,14 +222,16 @@ class MultipartUploads:
         return document, document.multipart
 
     def _already_completed(self, document: MediaDocument) -> CompletedUpload:
-        """A repeated completion: answer as the first did, if the file did arrive."""
+        """A repeated completion: answer as the first did once ingest has recorded the file.
+
+        The grant never reads uploads/ (least privilege), so in the moment between S3's
+        completion and ingest the answer is a 409: the media's status tells what happened.
+        """
         if document.status != MediaStatus.PENDING and document.etag and document.size:
             return CompletedUpload(
                 media_id=document.media_id, key=document.key, size=document.size, etag=document.etag
             )
-        current = self._storage.head(document.key)
-        if current is None:
-            raise Conflict("This upload was aborted or has expired; start a new upload")
-        return CompletedUpload(
-            media_id=document.media_id, key=document.key, size=current.size, etag=current.etag
+        raise Conflict(
+            "This upload is no longer open: it was completed (GET the media for its status), "
+            "aborted, or it expired"
         )
