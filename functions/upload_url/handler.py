@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.media.api_models import (
     CompletedUpload,
     CompleteUploadRequest,
@@ -52,7 +52,28 @@ def multipart_uploads() -> MultipartUploads:
     return MultipartUploads(MediaRepository(mongo_database(settings)), storage, settings)
 
 
-@app.post("/media/uploads", security=COGNITO_SECURITY)
+@app.post(
+    "/media/uploads",
+    tags=["media"],
+    security=COGNITO_SECURITY,
+    summary="Get a presigned POST, or a resumable multipart upload, for one photo or video",
+    description=(
+        "The server picks the key inside the caller's prefix and pins type and size. Small "
+        "files: POST `upload.fields` plus the file (last) to `upload.url` before `expires_at`. "
+        "Files above the multipart threshold, or any request naming `part_size`: `multipart` "
+        "(see docs/uploads.md)."
+    ),
+    responses=responses(
+        201,
+        "The upload grant.",
+        {
+            404: "`climb_id` is not one of the caller's climbs.",
+            413: "The declared size is above the limit of its kind (photo or video), "
+            "or the body is larger than the limit.",
+            415: "The declared `content_type` is not accepted, or the body is not JSON.",
+        },
+    ),
+)
 @tracer.capture_method
 def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     user_id = caller_id(app)
@@ -71,19 +92,62 @@ MediaIdPath = Annotated[str, Path(alias="mediaId", min_length=1, max_length=64)]
 PartNumberPath = Annotated[int, Path(alias="partNumber", ge=1, le=S3_MAX_PARTS)]
 
 
-@app.post("/media/uploads/<mediaId>/parts/<partNumber>", security=COGNITO_SECURITY)
+@app.post(
+    "/media/uploads/<mediaId>/parts/<partNumber>",
+    tags=["media"],
+    security=COGNITO_SECURITY,
+    summary="Sign one part of a multipart upload",
+    description="A PUT URL for exactly this part number and its length, valid for minutes.",
+    responses=responses(
+        200,
+        "The part's URL.",
+        {
+            404: "No multipart upload with this media id for the caller.",
+            409: "The upload is complete or its grant expired.",
+            422: "The part number is outside 1..part_count.",
+        },
+    ),
+)
 @tracer.capture_method
 def sign_part(media_id: MediaIdPath, part_number: PartNumberPath) -> PartUrl:
     return multipart_uploads().sign_part(caller_id(app), media_id, part_number)
 
 
-@app.get("/media/uploads/<mediaId>/parts", security=COGNITO_SECURITY)
+@app.get(
+    "/media/uploads/<mediaId>/parts",
+    tags=["media"],
+    security=COGNITO_SECURITY,
+    summary="List the parts S3 holds (resume)",
+    responses=responses(
+        200,
+        "The parts uploaded so far.",
+        {
+            404: "No multipart upload with this media id for the caller.",
+            409: "The upload is complete, was aborted or expired.",
+        },
+    ),
+)
 @tracer.capture_method
 def list_parts(media_id: MediaIdPath) -> UploadParts:
     return multipart_uploads().list_parts(caller_id(app), media_id)
 
 
-@app.post("/media/uploads/<mediaId>/complete", security=COGNITO_SECURITY)
+@app.post(
+    "/media/uploads/<mediaId>/complete",
+    tags=["media"],
+    security=COGNITO_SECURITY,
+    summary="Complete a multipart upload after checking its parts",
+    responses=responses(
+        200,
+        "The file is assembled; ingest checks it next.",
+        {
+            404: "No multipart upload with this media id and upload id for the caller.",
+            409: "The parts differ from what S3 holds, or the upload is no longer open.",
+            413: "The parts hold more bytes than declared or allowed.",
+            422: "Parts are missing, extra or not their planned size.",
+        },
+    ),
+)
 @tracer.capture_method
 def complete_upload(
     media_id: MediaIdPath, request: Annotated[CompleteUploadRequest, Body()]
@@ -95,7 +159,20 @@ def complete_upload(
     return completed
 
 
-@app.delete("/media/uploads/<mediaId>", security=COGNITO_SECURITY)
+@app.delete(
+    "/media/uploads/<mediaId>",
+    tags=["media"],
+    security=COGNITO_SECURITY,
+    summary="Abort a multipart upload",
+    responses=responses(
+        204,
+        "Aborted: S3 dropped the parts and the pending media is gone.",
+        {
+            404: "No multipart upload with this media id for the caller.",
+            409: "The upload is complete: delete the media instead.",
+        },
+    ),
+)
 @tracer.capture_method
 def abort_upload(media_id: MediaIdPath) -> Response[None]:
     user_id = caller_id(app)
