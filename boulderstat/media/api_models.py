@@ -89,6 +89,8 @@ class PresignedPostView(BaseModel):
 class MultipartGrantView(BaseModel):
     """A resumable upload: sign each part, PUT it, then ask the server to complete."""
 
+    model_config = ConfigDict(json_schema_extra=examples(ex.MULTIPART_GRANT))
+
     upload_id: str
     part_size: int = Field(description="Every part but the last is exactly this many bytes.")
     part_count: int = Field(description="Parts 1..part_count; the last holds the remainder.")
@@ -115,6 +117,8 @@ class UploadGrant(BaseModel):
 class PartUrl(BaseModel):
     """PUT exactly `size` bytes (part `part_number` of the file) to `url` before `expires_at`."""
 
+    model_config = ConfigDict(json_schema_extra=examples(ex.PART_URL))
+
     part_number: int
     size: int
     url: str
@@ -122,6 +126,8 @@ class PartUrl(BaseModel):
 
 
 class UploadedPart(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.UPLOADED_PART))
+
     part_number: int
     size: int
     etag: str
@@ -129,6 +135,8 @@ class UploadedPart(BaseModel):
 
 class UploadParts(BaseModel):
     """What S3 already holds of a multipart upload: resume by sending only the missing parts."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.UPLOAD_PARTS))
 
     media_id: str
     upload_id: str
@@ -138,27 +146,29 @@ class UploadParts(BaseModel):
 
 
 class PartReference(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.PART_REFERENCE))
 
     part_number: int = Field(strict=True, ge=1, le=10_000)
-    etag: str = Field(min_length=1, max_length=128)
+    etag: str = Field(min_length=1, max_length=64)
 
 
 class CompleteUploadRequest(BaseModel):
     """The client's view of its upload; the server completes from S3's own list of parts."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.COMPLETE_UPLOAD))
 
     upload_id: str = Field(min_length=1, max_length=UPLOAD_ID_MAX_LENGTH)
     parts: list[PartReference] | None = Field(
         default=None,
-        max_length=10_000,
+        max_length=500,  # a 500 MB video in 5 MiB parts is 100; 500 fit the 64 KiB body limit
         description="If given, must match what S3 holds (number and ETag of every part).",
     )
 
 
 class CompletedUpload(BaseModel):
     """The file is assembled in S3; ingest checks it next (watch the media's status)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.COMPLETED_UPLOAD))
 
     media_id: str
     key: str
@@ -196,6 +206,8 @@ class WebRenditionView(BaseModel):
     """A video's web-playable rendition: `pending`/`processing` while it is being made (play the
     original if `metadata.plays_in_browsers`, else show "preparing"), `ready` (it is among the
     renditions, named `web`), or `failed` (the poster and the original stay)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.WEB_RENDITION))
 
     status: Literal["pending", "processing", "ready", "failed"]
     reason: str | None = None

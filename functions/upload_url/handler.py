@@ -17,6 +17,7 @@ from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.media.api_models import (
+    MEDIA_ID_PATTERN,
     CompletedUpload,
     CompleteUploadRequest,
     PartUrl,
@@ -88,7 +89,9 @@ def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadG
 
 
 # Path parameters are named as in serverless.yml (`{mediaId}`), which API Gateway routes on.
-MediaIdPath = Annotated[str, Path(alias="mediaId", min_length=1, max_length=64)]
+MediaIdPath = Annotated[
+    str, Path(alias="mediaId", pattern=MEDIA_ID_PATTERN, description="The media's id.")
+]
 PartNumberPath = Annotated[int, Path(alias="partNumber", ge=1, le=S3_MAX_PARTS)]
 
 
