@@ -284,8 +284,8 @@ def _key(pipeline: Pipeline, media_id: str, name: str) -> str:
 class DeletedWhileProcessing(MediaRepository):
     """The climber deletes the media item right after processing claimed it (a real race)."""
 
-    def claim_processing(self, user_id: str, media_id: str, etag: str) -> Any:
-        claimed = super().claim_processing(user_id, media_id, etag)
+    def claim_processing(self, user_id: str, media_id: str, etag: str, **lease: Any) -> Any:
+        claimed = super().claim_processing(user_id, media_id, etag, **lease)
         self.delete(user_id, media_id)
         return claimed
 
