@@ -77,10 +77,16 @@ class StackProcess:
         self.proc.kill()
         self.proc.wait()
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 120.0) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 180.0) -> int:
         assert self.proc is not None
         self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=timeout)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            self.proc.kill()
+            raise RuntimeError(
+                f"local up did not stop in {timeout:g} s:\n{self.text()[-4000:]}"
+            ) from error
         if self._reader:
             self._reader.join(timeout=10)
         return code

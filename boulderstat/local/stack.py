@@ -252,6 +252,7 @@ class LocalStack:
         the next start's resume.
         """
         self._stopping.set()
+        started = time.monotonic()
         if self.api:
             self.api.stop()
         if self._router:
@@ -260,6 +261,8 @@ class LocalStack:
             self.sweeps.stop()
         if self.functions:
             self.functions.close()
+        if self.data_dir:
+            _say(f"API and workers quiesced in {time.monotonic() - started:.1f} s")
         if self.data_dir and self.settings and self._moto:
             self._save_users()
         if self._supervisor:
@@ -275,6 +278,7 @@ class LocalStack:
             self._moto.stop()
         if self.data_dir:
             processes.release(self.data_dir)
+            _say(f"stopped in {time.monotonic() - started:.1f} s")
 
     def __enter__(self) -> LocalStack:
         return self.start()
