@@ -70,6 +70,8 @@ def _rss_mib() -> float:
 def child(mode: str, gib: float, folder: Path) -> dict[str, Any]:
     from boulderstat.local.stack import free_port
 
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"  # as the local stack does
+
     port = free_port()
     result: dict[str, Any] = {"mode": mode, "gib": gib}
     if mode == "spooled":
@@ -126,6 +128,7 @@ def replay(folder: Path) -> dict[str, Any]:
     from boulderstat.local.stack import free_port
 
     os.environ["MOTO_RECORDER_FILEPATH"] = str(folder / "recording.jsonl")
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
     port = free_port()
     server = _server(port)
     started = time.monotonic()

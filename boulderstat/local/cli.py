@@ -11,6 +11,7 @@ boulderstat demo           the main job: the whole product end to end on one mac
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import signal
@@ -26,14 +27,14 @@ DEFAULT_MONGO_PORT = 27018
 
 
 def _read_stack_env(data_dir: Path) -> dict[str, str]:
-    from boulderstat.local.processes import running_owner
+    from boulderstat.local.processes import left_by_a_crash
 
     stack_file = data_dir / "stack.json"
     if not stack_file.exists():
         sys.exit(
             f"No running local stack found ({stack_file} missing): start `boulderstat local up`."
         )
-    if running_owner(data_dir) is None:
+    if left_by_a_crash(data_dir):
         sys.exit(
             f"No running local stack found: {stack_file} was left by a run that ended without "
             "stopping (a crash or kill). Start `boulderstat local up`; it cleans up first."
@@ -61,6 +62,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         extra_routes=local_pages(),
         queue_workers=args.queue_workers,
     )
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
@@ -90,7 +92,10 @@ def cmd_up(args: argparse.Namespace) -> int:
             print(f"  export {name}={value}")
         print("Get a token: boulderstat local token alice    Tail events: boulderstat local events")
         print("Ctrl-C stops everything.", flush=True)
-        stopping.wait()
+        # Wake up now and then: a signal the kernel hands to another thread only runs its
+        # Python handler once the main thread runs again (a bare wait() could sleep forever).
+        while not stopping.wait(0.5):
+            pass
     finally:
         print("\nstopping: saving state and shutting down...", flush=True)
         stack.stop()

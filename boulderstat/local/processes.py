@@ -96,6 +96,11 @@ def release(data_dir: Path) -> None:
         (data_dir / PID_FILE).unlink(missing_ok=True)
 
 
+def left_by_a_crash(data_dir: Path) -> bool:
+    """True when the folder's PID file names a stack that is no longer running."""
+    return (data_dir / PID_FILE).exists() and _owner(data_dir) is None
+
+
 def running_owner(data_dir: Path) -> int | None:
     """The pid of the live stack using `data_dir`, or None (never started, or crashed)."""
     owner = _owner(data_dir)

@@ -5,6 +5,7 @@ events are moved back by `local redrive`."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 import requests
 
 from boulderstat.client import BoulderStatClient
-from reliability.stack_process import StackProcess, api, sub_of, upload_photo
+from reliability.stack_process import CLI, StackProcess, api, sub_of, upload_photo
 from tests.unit.media.sample_files import photo
 
 FINAL = ("ready", "failed")
@@ -78,6 +79,13 @@ def test_mongodb_death_and_a_sigkill_mid_pipeline_lose_nothing(
     stack.sigkill()
     orphan = stack.mongo_process()
     assert orphan is not None  # the crashed run's MongoDB server lives on, holding its port
+    refused = subprocess.run(
+        [*CLI, "local", "token", "kim", "--data-dir", str(stack.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode != 0 and "ended without stopping" in refused.stderr
 
     stack.start()
     cleaned = [

@@ -245,11 +245,19 @@ def test_a_version_that_keeps_crashing_ends_failed(
 ) -> None:
     media_id = pipeline.upload(media_factory.oriented_photo(tmp_path / "p.jpg", 1), "image/jpeg")
     pipeline.finished(media_id)
+    # Three deliveries claimed it and died (their leases ended); a fourth one gives up.
     db.media.update_one(
         {"_id": media_id},
-        {"$set": {"status": "processing", "processing_attempts": MAX_ATTEMPTS}},
+        {
+            "$set": {
+                "status": "processing",
+                "processing_attempts": MAX_ATTEMPTS,
+                "processing_lease_until": None,
+            }
+        },
     )
-    assert invoke("thumbnail", pipeline.uploaded_event(media_id))["outcome"] == "failed"
+    another_delivery = {**pipeline.uploaded_event(media_id), "id": "fourth-delivery"}
+    assert invoke("thumbnail", another_delivery)["outcome"] == "failed"
     assert pipeline.media(media_id)["status"] == "failed"
 
 
