@@ -42,6 +42,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """`If-Match` named a revision that is no longer current: re-read, re-apply, retry."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class PayloadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"

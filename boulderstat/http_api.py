@@ -7,7 +7,7 @@ token; handlers only read the claims it passes along.
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel, Field
 from pymongo.errors import ConnectionFailure
 
@@ -27,6 +28,25 @@ logger = Logger()
 
 # The API Gateway JWT authorizer, as the OpenAPI document names it on every non-public route.
 COGNITO_SECURITY: list[dict[str, list[str]]] = [{"cognito": []}]
+
+# Optimistic concurrency (boulderstat/revisions.py): responses name the document's revision in
+# `ETag`; PATCH/DELETE take it back in `If-Match`.
+ETAG_HEADER: dict[str, Any] = {
+    "ETag": {
+        "description": 'The revision of what the body shows, e.g. "3"; send it as If-Match.',
+        "schema": {"type": "string"},
+    }
+}
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="if-match",
+        description=(
+            'The ETag you last saw (e.g. "3"): the change applies only to that revision, 412 '
+            "otherwise. Leave it out to change whatever is current."
+        ),
+    ),
+]
 
 
 class ErrorProblem(BaseModel):

@@ -57,6 +57,11 @@ class Settings:
     # Rendition URLs: presigned GETs by default; a CDN base URL (CloudFront) when set.
     media_url_expires_seconds: int = 3600
     media_cdn_base_url: str | None = None
+    # CloudFront signed cookies for /derived/ on the stage's site (media/viewer_cookies.py):
+    # the public key's id and the SSM SecureString holding its private key (PKCS#1 PEM).
+    cdn_key_pair_id: str | None = None
+    cdn_private_key_parameter: str | None = None
+    viewer_cookie_seconds: int = 3600
 
     # Processing
     rendition_widths: tuple[int, ...] = (320, 960, 1920)
@@ -141,6 +146,7 @@ _INTS = {
     "refresh_token_validity_seconds",
     "page_size_default",
     "page_size_max",
+    "viewer_cookie_seconds",
     "sweep_pending_grace_seconds",
     "sweep_stuck_after_seconds",
     "sweep_max_redrives",

@@ -34,6 +34,7 @@ from boulderstat.auth.errors import AuthorizationCodeRejected, SessionExpired, S
 from boulderstat.auth.models import CodeExchange, CognitoTokens, SessionTokens
 from boulderstat.auth.token_endpoint import UNAVAILABLE, CognitoOAuthEndpoints, OAuthError
 from boulderstat.errors import InvalidRequest, ServiceUnavailable
+from boulderstat.media.viewer_cookies import ViewerCookies
 from boulderstat.settings import Settings
 
 logger = Logger()
@@ -166,3 +167,16 @@ def _client_secret(settings: Settings) -> str | None:
 @cache
 def _ssm(settings: Settings) -> SSMProvider:
     return SSMProvider(boto3_client=aws_client("ssm", settings))
+
+
+def viewer_cookie_signer(settings: Settings) -> ViewerCookies | None:
+    """The stage's CloudFront cookie signer; None where renditions are not behind CloudFront."""
+    name = settings.cdn_private_key_parameter
+    if not settings.cdn_key_pair_id or not name:
+        return None
+    try:
+        pem = str(_ssm(settings).get(name, decrypt=True, max_age=300))
+    except GetParameterError:
+        logger.error("cannot read the CloudFront signing key", parameter=name)
+        raise ServiceUnavailable(UNAVAILABLE) from None
+    return ViewerCookies(settings.cdn_key_pair_id, pem)

@@ -283,6 +283,13 @@ class Climb(NewClimb, WithGradeLabel):
     """A logged climb as the API returns it."""
 
     climb_id: ClimbId
+    revision: int = Field(
+        ge=1,
+        description=(
+            "1 when logged, +1 per change. The `ETag` header is this number in quotes: send it "
+            "back as `If-Match` to change or delete exactly this version (412 if it moved on)."
+        ),
+    )
     # Climbs logged before visibility existed were the owner's alone: they read as private.
     visibility: Visibility = Visibility.PRIVATE
     created_at: datetime

@@ -1,8 +1,16 @@
 """Climbs in MongoDB (collection `climbs`): every query here filters on the caller's user_id.
 
 Stored document: the `Climb` fields (enums as strings, `climb_date` as "YYYY-MM-DD", which sorts
-and range-compares like the date), plus `_id` (= climb_id), `user_id` and `revision` (bumped on
-every write, so an update never overwrites a change it did not see).
+and range-compares like the date, and `revision`, bumped on every write, so an update never
+overwrites a change it did not see), plus `_id` (= climb_id) and `user_id`.
+
+The outbox: every write stores the event(s) it must publish in the same guarded document write
+(`outbox`, `outbox_since`); `mark_published` clears them only if no later write happened (a later
+write carries them forward and publishes them itself). A delete replaces the climb by a
+tombstone holding the `Climb Deleted` event until `mark_published` removes it; its `user_id` is
+null (the owner is kept in `deleted_by`), so no query for a climber's climbs, here or elsewhere,
+can ever return it. `pending_outbox` finds writes whose events never went out: the one
+query that spans climbers, for the outbox sweeper (functions/climb_outbox).
 
 Filters are built here from typed values only; no client dict ever reaches a query.
 
@@ -15,8 +23,10 @@ nx-27017 (the local MongoDB-protocol server) gaps this module works around:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
@@ -26,12 +36,15 @@ from pymongo.database import Database
 from boulderstat.climbs.cursor import PageKey
 from boulderstat.climbs.models import Climb, ClimbQuery, DateRange
 from boulderstat.climbs.stats import PeriodSummary, stats_pipeline, summary_from_facets
+from boulderstat.events.catalog import ClimbEvent, climb_event_from_json
 
 COLLECTION = "climbs"
 NEWEST_FIRST = [("climb_date", DESCENDING), ("climb_id", DESCENDING)]
 _INDEXES = {
     # Serves the list (newest first, keyset pages), the date range and the stats $match.
     "user_newest_first": [("user_id", 1), *NEWEST_FIRST],
+    # The outbox sweeper's query: writes whose events are still pending, oldest first.
+    "outbox_pending_since": [("outbox_since", 1)],
 }
 _indexed: set[tuple[int, str]] = set()
 
@@ -39,24 +52,57 @@ _indexed: set[tuple[int, str]] = set()
 @dataclass(frozen=True)
 class StoredClimb:
     climb: Climb
+    outbox: list[ClimbEvent] = dataclasses.field(default_factory=list)  # events not yet published
+
+    @property
+    def revision(self) -> int:
+        return self.climb.revision
+
+
+@dataclass(frozen=True)
+class PendingEvents:
+    """A write whose events did not go out (found by the outbox sweeper)."""
+
+    user_id: str
+    climb_id: str
     revision: int
+    tombstone: bool
+    events: list[ClimbEvent]
 
 
-def _to_document(user_id: str, climb: Climb, revision: int) -> dict[str, Any]:
+def _outbox(events: Sequence[ClimbEvent], since: datetime | None) -> dict[str, Any]:
+    # Details as JSON text: they go out byte for byte as first written (nx-27017 would turn
+    # nested datetimes into naive strings).
+    return {
+        "outbox": [{"detail_type": e.DETAIL_TYPE, "detail": e.model_dump_json()} for e in events],
+        "outbox_since": since if events else None,
+    }
+
+
+def _events(document: dict[str, Any]) -> list[ClimbEvent]:
+    return [
+        climb_event_from_json(entry["detail_type"], entry["detail"])
+        for entry in document.get("outbox") or []
+    ]
+
+
+def _to_document(
+    user_id: str, climb: Climb, outbox: Sequence[ClimbEvent], since: datetime | None
+) -> dict[str, Any]:
     document = climb.model_dump(mode="json", exclude={"grade_label", "created_at", "updated_at"})
     return {
         "_id": climb.climb_id,
         "user_id": user_id,
-        "revision": revision,
         **document,
         "created_at": climb.created_at,
         "updated_at": climb.updated_at,
+        **_outbox(outbox, since),
     }
 
 
 def _from_document(document: dict[str, Any]) -> StoredClimb:
     fields = {name: document[name] for name in Climb.model_fields if name in document}
-    return StoredClimb(Climb.model_validate(fields), int(document.get("revision", 0)))
+    return StoredClimb(Climb.model_validate(fields), _events(document))
 
 
 def _date_bounds(period: DateRange) -> dict[str, str]:
@@ -123,26 +169,88 @@ class ClimbRepository:
             self._climbs.create_index(keys, name=name)
         _indexed.add(marker)
 
-    def add(self, user_id: str, climb: Climb) -> None:
-        self._climbs.insert_one(_to_document(user_id, climb, revision=1))
+    def add(self, user_id: str, climb: Climb, event: ClimbEvent, *, now: datetime) -> None:
+        self._climbs.insert_one(_to_document(user_id, climb, [event], now))
 
     def get(self, user_id: str, climb_id: str) -> StoredClimb | None:
         document = self._climbs.find_one({"_id": climb_id, "user_id": user_id})
         return _from_document(document) if document else None
 
-    def replace(self, user_id: str, climb: Climb, *, expected_revision: int) -> bool:
-        """Writes `climb` if nobody changed it since `expected_revision`; False otherwise."""
+    def replace(
+        self,
+        user_id: str,
+        climb: Climb,
+        *,
+        expected_revision: int,
+        outbox: Sequence[ClimbEvent] = (),
+        now: datetime | None = None,
+    ) -> bool:
+        """Writes `climb` (and its pending events) if nobody changed it since
+        `expected_revision`; False otherwise."""
+        if climb.revision != expected_revision + 1:
+            raise ValueError("a write moves the revision on by exactly one")
         result = self._climbs.find_one_and_replace(
             {"_id": climb.climb_id, "user_id": user_id, "revision": expected_revision},
-            _to_document(user_id, climb, revision=expected_revision + 1),
+            _to_document(user_id, climb, outbox, now or climb.updated_at),
             return_document=ReturnDocument.AFTER,
             projection={"_id": 1},
         )
         return result is not None
 
-    def delete(self, user_id: str, climb_id: str) -> Climb | None:
-        document = self._climbs.find_one_and_delete({"_id": climb_id, "user_id": user_id})
-        return _from_document(document).climb if document else None
+    def delete(
+        self,
+        user_id: str,
+        climb_id: str,
+        *,
+        expected_revision: int,
+        outbox: Sequence[ClimbEvent],
+        now: datetime,
+    ) -> bool:
+        """Replaces the climb by a tombstone holding its pending events; False if it changed."""
+        tombstone = {
+            "_id": climb_id,
+            "user_id": None,
+            "deleted_by": user_id,
+            "climb_id": climb_id,
+            "revision": expected_revision + 1,
+            **_outbox(outbox, now),
+        }
+        result = self._climbs.find_one_and_replace(
+            {"_id": climb_id, "user_id": user_id, "revision": expected_revision},
+            tombstone,
+            projection={"_id": 1},
+        )
+        return result is not None
+
+    def mark_published(
+        self, user_id: str, climb_id: str, revision: int, *, tombstone: bool
+    ) -> bool:
+        """The outbox of `revision` went out: clear it (or drop the tombstone). False when a
+        later write happened meanwhile; that write carries the events forward itself."""
+        if tombstone:
+            guard = {"_id": climb_id, "deleted_by": user_id, "revision": revision}
+            return self._climbs.delete_one(guard).deleted_count == 1
+        guard = {"_id": climb_id, "user_id": user_id, "revision": revision}
+        cleared = {"$set": {"outbox": [], "outbox_since": None}}
+        return self._climbs.update_one(guard, cleared).matched_count == 1
+
+    def pending_outbox(self, *, older_than: datetime, limit: int) -> list[PendingEvents]:
+        """Writes whose events are still unpublished since before `older_than`, oldest first."""
+        found = (
+            self._climbs.find({"outbox_since": {"$lt": older_than}})
+            .sort("outbox_since", 1)
+            .limit(limit)
+        )
+        return [
+            PendingEvents(
+                user_id=d.get("user_id") or d["deleted_by"],
+                climb_id=d["_id"],
+                revision=int(d["revision"]),
+                tombstone=d.get("user_id") is None,
+                events=_events(d),
+            )
+            for d in found
+        ]
 
     def page(
         self, user_id: str, query: ClimbQuery, *, after: PageKey | None, limit: int

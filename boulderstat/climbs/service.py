@@ -1,14 +1,17 @@
 """The climbs use cases: log, read, list, change, delete, summarize, scoped to one climber.
 
 The service owns the rules that need the clock or the stored climb (dates not in the future,
-flash = one attempt after a partial update, ids and timestamps), and publishes `Climb Created`,
-`Climb Updated` and `Climb Deleted` after each write succeeds. It knows nothing about Lambda or
-HTTP: the handler passes in the caller's id and validated models.
+flash = one attempt after a partial update, ids, timestamps and revisions), and announces each
+write with `Climb Created`, `Climb Updated` or `Climb Deleted` through the outbox
+(boulderstat/climbs/outbox.py). It knows nothing about Lambda or HTTP: the handler passes in the
+caller's id, validated models and, for changes, the revisions the client accepts (`If-Match`).
 """
 
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,17 +30,23 @@ from boulderstat.climbs.models import (
     StatsQuery,
     Visibility,
 )
-from boulderstat.climbs.repository import ClimbRepository
+from boulderstat.climbs.outbox import ClimbOutbox
+from boulderstat.climbs.repository import ClimbRepository, StoredClimb
 from boulderstat.climbs.stats import WEEK_LIST_LIMIT, ClimbStats, ClimbSummary, Week, iso_week
-from boulderstat.errors import Conflict, NotFound, ValidationFailed
-from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventDetail, EventPublisher
+from boulderstat.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventPublisher
+from boulderstat.revisions import IfMatch
 
 logger = Logger(child=True)
 
 Clock = Callable[[], datetime]
 DefaultVisibility = Callable[[str], Visibility]
 FUTURE_SLACK = timedelta(days=1)  # a climber east of UTC may already be on tomorrow's date
-_UPDATE_ATTEMPTS = 3
+# Without If-Match a change is applied to whatever is current: re-read and retry when another
+# write wins the race. Bounded, with a short jittered pause, so a burst of concurrent writers
+# (11 at once in tests) gets through; a 409 only if the climb never stops changing.
+_WRITE_ATTEMPTS = 12
+_RETRY_PAUSE_SECONDS = 0.01
 
 
 def utc_now() -> datetime:
@@ -77,9 +86,9 @@ class ClimbService:
         default_visibility: DefaultVisibility | None = None,
     ) -> None:
         self._repository = repository
+        self._outbox = ClimbOutbox(repository, publisher)
         # The climber's own default (their profile), for climbs logged without a visibility.
         self._default_visibility = default_visibility or (lambda _user_id: Visibility.PRIVATE)
-        self._publisher = publisher
         self._clock = clock
         self._page_size_default = page_size_default
         self._page_size_max = page_size_max
@@ -94,31 +103,33 @@ class ClimbService:
                 **details.model_dump(),
                 "visibility": visibility,
                 "climb_id": new_climb_id(now),
+                "revision": 1,
                 "created_at": now,
                 "updated_at": now,
             }
         )
-        self._repository.add(user_id, climb)
-        self._publish(
-            ClimbCreated(
-                user_id=user_id,
-                occurred_at=now,
-                climb_id=climb.climb_id,
-                grade=climb.grade,
-                outcome=climb.outcome,
-                climb_date=climb.climb_date.isoformat(),
-                media_ids=climb.media_ids,
-            )
+        event = ClimbCreated(
+            user_id=user_id,
+            occurred_at=now,
+            climb_id=climb.climb_id,
+            revision=climb.revision,
+            grade=climb.grade,
+            outcome=climb.outcome,
+            climb_date=climb.climb_date.isoformat(),
+            media_ids=climb.media_ids,
         )
+        self._repository.add(user_id, climb, event, now=now)
+        self._outbox.flush(user_id, climb.climb_id, climb.revision, [event])
         return climb
 
-    def update(self, user_id: str, climb_id: str, changes: ClimbChanges) -> Climb:
-        """Applies `changes` to the current climb and re-checks the whole result; retries a few
-        times if another request changed the climb in between."""
-        for _ in range(_UPDATE_ATTEMPTS):
-            stored = self._repository.get(user_id, climb_id)
-            if stored is None:
-                raise NotFound(f"No climb {climb_id}")
+    def update(
+        self, user_id: str, climb_id: str, changes: ClimbChanges, *, if_match: IfMatch | None = None
+    ) -> Climb:
+        """Applies `changes` to the current climb and re-checks the whole result. With an
+        `If-Match` naming revisions, only those may be changed (412 otherwise, also when another
+        write wins the race); without one, a lost race is retried on the newer climb."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            stored = self._current(user_id, climb_id, if_match)
             current = stored.climb
             merged = self._merge(current, changes.as_updates())
             changed = [
@@ -135,37 +146,69 @@ class ClimbService:
                 {
                     **merged.model_dump(),
                     "climb_id": current.climb_id,
+                    "revision": current.revision + 1,
                     "created_at": current.created_at,
                     "updated_at": max(now, current.updated_at),
                 }
             )
-            if self._repository.replace(user_id, updated, expected_revision=stored.revision):
-                self._publish(
-                    ClimbUpdated(
-                        user_id=user_id,
-                        occurred_at=now,
-                        climb_id=climb_id,
-                        changed_fields=changed,
-                        grade=updated.grade,
-                        outcome=updated.outcome,
-                        climb_date=updated.climb_date.isoformat(),
-                    )
-                )
-                return updated
-        raise Conflict("The climb kept changing while updating it; retry")
-
-    def delete(self, user_id: str, climb_id: str) -> None:
-        deleted = self._repository.delete(user_id, climb_id)
-        if deleted is None:
-            raise NotFound(f"No climb {climb_id}")
-        self._publish(
-            ClimbDeleted(
+            event = ClimbUpdated(
                 user_id=user_id,
-                occurred_at=_to_millis(self._clock()),
+                occurred_at=now,
                 climb_id=climb_id,
-                media_ids=deleted.media_ids,
+                revision=updated.revision,
+                changed_fields=changed,
+                grade=updated.grade,
+                outcome=updated.outcome,
+                climb_date=updated.climb_date.isoformat(),
             )
-        )
+            pending = [*stored.outbox, event]
+            if self._repository.replace(
+                user_id, updated, expected_revision=current.revision, outbox=pending, now=now
+            ):
+                self._outbox.flush(user_id, climb_id, updated.revision, pending)
+                return updated
+            self._lost_race(if_match, attempt)
+        raise Conflict("The climb kept changing while updating it; re-read it and retry")
+
+    def delete(self, user_id: str, climb_id: str, *, if_match: IfMatch | None = None) -> None:
+        for attempt in range(_WRITE_ATTEMPTS):
+            stored = self._current(user_id, climb_id, if_match)
+            now = _to_millis(self._clock())
+            event = ClimbDeleted(
+                user_id=user_id,
+                occurred_at=now,
+                climb_id=climb_id,
+                revision=stored.revision + 1,
+                media_ids=stored.climb.media_ids,
+            )
+            pending = [*stored.outbox, event]
+            if self._repository.delete(
+                user_id, climb_id, expected_revision=stored.revision, outbox=pending, now=now
+            ):
+                self._outbox.flush(user_id, climb_id, event.revision, pending, tombstone=True)
+                return
+            self._lost_race(if_match, attempt)
+        raise Conflict("The climb kept changing while deleting it; re-read it and retry")
+
+    def _current(self, user_id: str, climb_id: str, if_match: IfMatch | None) -> StoredClimb:
+        stored = self._repository.get(user_id, climb_id)
+        if stored is None:
+            raise NotFound(f"No climb {climb_id}")
+        if if_match is not None and not if_match.allows(stored.revision):
+            raise PreconditionFailed(
+                f'The climb is at revision {stored.revision} (ETag "{stored.revision}"), '
+                "not the one If-Match names; re-read it, re-apply your change and retry"
+            )
+        return stored
+
+    @staticmethod
+    def _lost_race(if_match: IfMatch | None, attempt: int) -> None:
+        """Another write changed the climb between our read and our write."""
+        if if_match is not None and not if_match.any_revision:
+            raise PreconditionFailed(
+                "The climb changed while your request was applied; re-read it and retry"
+            )
+        time.sleep(random.uniform(0, _RETRY_PAUSE_SECONDS * (attempt + 1)))
 
     # -- reads -----------------------------------------------------------------------------------
     def get(self, user_id: str, climb_id: str) -> Climb:
@@ -227,16 +270,3 @@ class ClimbService:
             return NewClimb.model_validate(draft)
         except ValidationError as error:
             raise ValidationFailed(_reasons(error)) from None
-
-    def _publish(self, detail: EventDetail) -> None:
-        """After the write has committed, a failed publish must not turn into an error the client
-        retries (a retried create would log the climb twice): log it for an operator instead."""
-        try:
-            self._publisher.publish(detail)
-        except Exception:
-            logger.exception(
-                "climb event not published",
-                detail_type=detail.DETAIL_TYPE,
-                user_id=detail.user_id,
-                climb_id=getattr(detail, "climb_id", None),
-            )

@@ -11,33 +11,36 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from boulderstat.events.catalog import EventDetail, all_event_models
+from boulderstat.events.catalog import EventDetail, all_event_models, kebab
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "events" / "schemas"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-
-
-def kebab(detail_type: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", detail_type.lower()).strip("-")
 
 
 def schema_file_name(model: type[EventDetail]) -> str:
     return f"{kebab(model.DETAIL_TYPE)}.json"
 
 
+def detail_schema(
+    model: type[EventDetail], *, ref_template: str = "#/$defs/{model}"
+) -> dict[str, Any]:
+    """The JSON Schema of what `model_dump_json` publishes: the one source for events/schemas
+    and docs/asyncapi.yaml."""
+    schema = model.model_json_schema(mode="serialization", ref_template=ref_template)
+    return {"x-idempotency-key-fields": list(model.KEY_FIELDS), **schema}
+
+
 def event_schema(model: type[EventDetail]) -> dict[str, Any]:
-    schema = model.model_json_schema(mode="serialization")
     return {
         "$schema": DRAFT,
         "$id": f"urn:boulderstat:events:{kebab(model.DETAIL_TYPE)}",
         "x-eventbridge-source": model.SOURCE,
         "x-eventbridge-detail-type": model.DETAIL_TYPE,
-        **schema,
+        **detail_schema(model),
     }
 
 

@@ -28,7 +28,7 @@ from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.local import processes, provision
+from boulderstat.local import consumers, processes, provision
 from boulderstat.local.aws_server import AwsServer
 from boulderstat.local.environments import FunctionEnvironment, LocalFunctions
 from boulderstat.local.functions import load_function_configs
@@ -198,7 +198,9 @@ class LocalStack:
         settings = self._provision(settings).with_overrides(**self._overrides)
         self.settings = settings
         self._export(settings)
-        configs = load_function_configs()
+        # Example downstream consumers (consumers/*/serverless.yml), subscribed through the bus.
+        local_consumers = consumers.discover()
+        configs = {**load_function_configs(), **{c.name: c.function for c in local_consumers}}
         self.functions = LocalFunctions(
             configs,
             {**self._credentials, **settings.as_env(), **_POWERTOOLS_LOCAL, **self._marker()},
@@ -207,8 +209,13 @@ class LocalStack:
             default_concurrency=self.api_concurrency,
         )
         queues = {"on_object_created": self.queues.uploads, "thumbnail": self.queues.thumbnail}  # type: ignore[union-attr]
+        sqs, events = aws_client("sqs", settings), aws_client("events", settings)
+        for consumer in local_consumers:
+            queues[consumer.name] = consumers.subscribe(
+                sqs, events, settings.event_bus_name, consumer
+            )
         self._router = EventRouter(
-            aws_client("sqs", settings),
+            sqs,
             [
                 Route(url, name, int(configs[name].timeout_seconds) + 30)
                 for name, url in queues.items()

@@ -78,6 +78,12 @@ class MediaView(BaseModel):
     checks: `original` from `uploaded` on, `renditions` once `ready`."""
 
     media_id: str
+    revision: int = Field(
+        description=(
+            "Bumped by every change (upload, processing, failure). The `ETag` header is this "
+            "number in quotes; `DELETE` with `If-Match` removes only that revision (412 if not)."
+        )
+    )
     status: MediaStatus
     kind: MediaKind
     content_type: str

@@ -211,7 +211,7 @@ class IngestService:
         return uploaded_event(document, self._clock())
 
     def _failed_event(self, document: MediaDocument) -> MediaProcessingFailed:
-        assert document.failure is not None
+        assert document.failure is not None and document.etag is not None
         return MediaProcessingFailed(
             user_id=document.user_id,
             occurred_at=self._clock(),
@@ -220,6 +220,7 @@ class IngestService:
             phase="ingest",
             reason=document.failure.reason,
             key=document.key,
+            etag=document.etag,
         )
 
 

@@ -1,7 +1,8 @@
 """Where media lives in the bucket, and how S3 notification keys are read back.
 
-    uploads/{user_id}/{media_id}.{ext}     the original, key chosen by the server
-    derived/{user_id}/{media_id}/...       renditions and posters (no trigger watches derived/)
+    uploads/{user_id}/{media_id}.{ext}              the original, key chosen by the server
+    derived/{user_id}/{media_id}/{etag}/{file}      renditions and posters of one version of
+                                                    the original (no trigger watches derived/)
 
 The owner is part of every key, so a key names exactly one climber's media. A key that does not
 fit this layout was not issued by us and is never processed.
@@ -42,6 +43,12 @@ def original_key(user_id: str, media_id: str, extension: str) -> str:
 
 def derived_prefix(user_id: str, media_id: str) -> str:
     return f"{DERIVED_PREFIX}{user_id}/{media_id}/"
+
+
+def rendition_prefix(user_id: str, media_id: str, etag: str) -> str:
+    """One folder per object version: a re-upload never overwrites what a cache still holds,
+    so `immutable` caching is truthful."""
+    return f"{derived_prefix(user_id, media_id)}{etag}/"
 
 
 def parse_original_key(key: str) -> OriginalKey | None:

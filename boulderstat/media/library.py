@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from boulderstat.errors import InvalidRequest, NotFound
+from boulderstat.errors import InvalidRequest, NotFound, PreconditionFailed
 from boulderstat.events.catalog import MediaDeleted
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.media.api_models import (
@@ -28,6 +28,7 @@ from boulderstat.media.models import MediaDocument
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import ORIGINAL_AVAILABLE, MediaStatus
 from boulderstat.media.storage import MediaStorage
+from boulderstat.revisions import IfMatch
 
 _CURSOR_PREFIX = "m1:"
 
@@ -85,13 +86,19 @@ class MediaLibrary:
             next_cursor=encode_cursor(items[-1].media_id) if more and items else None,
         )
 
-    def delete(self, user_id: str, media_id: str) -> int:
+    def delete(self, user_id: str, media_id: str, *, if_match: IfMatch | None = None) -> int:
         """Removes the original, every derived object and the document; returns objects removed.
 
         Objects go first and the document last: a failure part-way leaves the document, so the
         climber (or a retry) can delete again; a retry may publish `Media Deleted` twice.
+        `If-Match` is checked against the revision read here, before anything is removed.
         """
         document = self._owned(user_id, media_id)
+        if if_match is not None and not if_match.allows(document.revision):
+            raise PreconditionFailed(
+                f'The media is at revision {document.revision} (ETag "{document.revision}"), '
+                "not the one If-Match names; re-read it and retry"
+            )
         removed = self._storage.remove(
             keys=[document.key], prefix=derived_prefix(user_id, media_id)
         )
@@ -134,6 +141,7 @@ class MediaLibrary:
         has_urls = original is not None or bool(renditions)
         return MediaView(
             media_id=document.media_id,
+            revision=document.revision,
             status=document.status,
             kind=document.kind,
             content_type=document.content_type,

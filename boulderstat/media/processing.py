@@ -43,7 +43,7 @@ from boulderstat.imaging import (
     process_photo,
     process_video,
 )
-from boulderstat.media.keys import derived_prefix
+from boulderstat.media.keys import rendition_prefix
 from boulderstat.media.models import MediaDocument, MediaMetadata, Rendition
 from boulderstat.media.repository import DEFAULT_LEASE_SECONDS, MediaRepository
 from boulderstat.media.status import MediaStatus
@@ -142,7 +142,7 @@ class MediaProcessor:
                 rendered = self._render(claimed, original, Path(workdir) / "out", budget)
             except UnprocessableMedia as error:
                 return self.fail(claimed, str(error))
-            prefix = f"{derived_prefix(claimed.user_id, claimed.media_id)}{uploaded.etag}/"
+            prefix = rendition_prefix(claimed.user_id, claimed.media_id, uploaded.etag)
             renditions = []
             for file in rendered.renditions:
                 key = prefix + file.path.name
@@ -295,6 +295,7 @@ class MediaProcessor:
                 phase="processing",
                 reason=document.failure.reason,
                 key=document.key,
+                etag=document.etag,
             )
         )
         self._repository.mark_event_published(

@@ -7,6 +7,7 @@ Nothing here logs the event, a body, a cookie or a header: they all carry creden
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -19,8 +20,9 @@ from boulderstat.auth.cookie import REFRESH_COOKIE_NAME, cleared_refresh_cookie
 from boulderstat.auth.errors import SessionExpired
 from boulderstat.auth.models import CodeExchange, SessionTokens
 from boulderstat.auth.origin import check_origin
-from boulderstat.auth.sessions import SessionTokensOut, sign_in_sessions
+from boulderstat.auth.sessions import SessionTokensOut, sign_in_sessions, viewer_cookie_signer
 from boulderstat.http_api import ApiError, create_http_app, error_response
+from boulderstat.media.viewer_cookies import cleared_viewer_cookies
 from boulderstat.settings import get_settings
 
 logger = Logger()
@@ -52,12 +54,17 @@ def _session_expired(error: SessionExpired) -> Response:
 
 
 def _tokens(out: SessionTokensOut) -> Response[SessionTokens]:
+    """Tokens, the refresh cookie, and (behind CloudFront) the cookies that let the browser
+    load renditions from /derived/, renewed with every refresh."""
+    settings = get_settings()
+    signer = viewer_cookie_signer(settings)
+    viewer = signer.issue(datetime.now(UTC), settings.viewer_cookie_seconds) if signer else []
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
         body=out.tokens.model_dump(),
         headers=dict(NO_STORE),
-        cookies=[out.cookie] if out.cookie else [],
+        cookies=([out.cookie] if out.cookie else []) + viewer,
     )
 
 
@@ -69,13 +76,18 @@ _COMMON_ERRORS: dict[int, Any] = {
     503: {"description": "Cognito unreachable or timing out; retry.", **_ERR},
 }
 _COOKIE = f"Sets `{REFRESH_COOKIE_NAME}` (HttpOnly; Secure; SameSite=Strict; Path=/auth)."
+_VIEWER = (
+    "On a stage's site (CloudFront) it also sets `CloudFront-Policy`, `CloudFront-Signature` "
+    "and `CloudFront-Key-Pair-Id` (HttpOnly; Secure; SameSite=Strict; Path=/derived/), which "
+    "let the browser load renditions from the site's `/derived/` for as long as the ID token."
+)
 
 
 @app.post(
     "/auth/token",
     tags=TAGS,
     summary="Exchange the hosted UI's authorization code (PKCE) for tokens",
-    description=f"Returns the ID and access tokens. {_COOKIE}",
+    description=f"Returns the ID and access tokens. {_COOKIE} {_VIEWER}",
     responses={
         400: {"description": "Code invalid, expired or used (invalid_grant).", **_ERR},
     }
@@ -91,7 +103,8 @@ def exchange_code(body: CodeExchange) -> Response[SessionTokens]:
     "/auth/refresh",
     tags=TAGS,
     summary="Fresh ID and access tokens from the refresh cookie",
-    description="401 (and the cookie cleared) when the session is over: sign in again.",
+    description="401 (and the cookie cleared) when the session is over: sign in again. "
+    + _VIEWER.replace("it also sets", "it also renews"),
     responses={401: {"description": "No, expired or revoked refresh cookie.", **_ERR}}
     | _COMMON_ERRORS,
 )
@@ -111,7 +124,9 @@ def refresh() -> Response[SessionTokens]:
 def logout() -> Response[None]:
     cleared = sign_in_sessions(get_settings()).end(app.current_event.cookies or [])
     metrics.add_metric(name="SignOuts", unit=MetricUnit.Count, value=1)
-    return Response(status_code=204, headers=dict(NO_STORE), cookies=[cleared])
+    # Behind CloudFront, the rendition cookies go with the session.
+    viewer = cleared_viewer_cookies() if get_settings().cdn_key_pair_id else []
+    return Response(status_code=204, headers=dict(NO_STORE), cookies=[cleared, *viewer])
 
 
 # log_event / capture_response pinned off: the event holds cookies and codes, responses tokens.

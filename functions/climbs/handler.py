@@ -10,7 +10,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -34,7 +34,15 @@ from boulderstat.climbs.stats import ClimbStats
 from boulderstat.community.profiles import ProfileRepository
 from boulderstat.errors import InvalidRequest
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.http_api import COGNITO_SECURITY, ApiError, caller_id, create_http_app
+from boulderstat.http_api import (
+    COGNITO_SECURITY,
+    ETAG_HEADER,
+    ApiError,
+    IfMatchHeader,
+    caller_id,
+    create_http_app,
+)
+from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
 logger = Logger()
@@ -60,6 +68,42 @@ ERRORS: dict[int, Any] = {
 NOT_FOUND: dict[int, Any] = {
     404: {"description": "No such climb for the caller.", "content": _JSON_ERROR}
 }
+CHANGE_ERRORS: dict[int, Any] = {
+    409: {
+        "description": (
+            "Without If-Match: the climb kept changing under concurrent writes even after "
+            "bounded retries. Re-read it and retry."
+        ),
+        "content": _JSON_ERROR,
+    },
+    412: {
+        "description": (
+            "If-Match names a revision that is no longer current (someone changed the climb "
+            "since you read it). Re-read it (GET), re-apply your change, retry with the new ETag."
+        ),
+        "content": _JSON_ERROR,
+    },
+}
+
+
+def _climb_response(climb: Climb, status_code: int = 200) -> Response[Climb]:
+    """The climb with its revision as `ETag`, to send back as `If-Match`."""
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=climb,
+        headers={"ETag": etag(climb.revision)},
+    )
+
+
+def _ok(description: str, status: int = 200) -> dict[int, Any]:
+    return {
+        status: {
+            "description": description,
+            "headers": ETAG_HEADER,
+            "content": {"application/json": {"model": Climb}},
+        }
+    }
 
 
 @cache
@@ -110,12 +154,12 @@ def list_climbs(filters: Annotated[ClimbQuery, Query()]) -> ClimbPage:
     tags=TAGS,
     security=SECURITY,
     summary="Log a climb",
-    responses=ERRORS,
+    responses=_ok("The climb as stored.", 201) | ERRORS,
 )
-def create_climb(climb: NewClimb) -> Climb:
+def create_climb(climb: NewClimb) -> Response[Climb]:
     created = climb_service().create(caller_id(app), climb)
     metrics.add_metric(name="ClimbsLogged", unit=MetricUnit.Count, value=1)
-    return created
+    return _climb_response(created, 201)
 
 
 @app.get(
@@ -141,10 +185,10 @@ def climb_stats(period: Annotated[StatsQuery, Query()]) -> ClimbStats:
     tags=TAGS,
     security=SECURITY,
     summary="Get one climb",
-    responses=ERRORS | NOT_FOUND,
+    responses=_ok("The climb.") | ERRORS | NOT_FOUND,
 )
-def get_climb(climb_id: ClimbIdPath) -> Climb:
-    return climb_service().get(caller_id(app), climb_id)
+def get_climb(climb_id: ClimbIdPath) -> Response[Climb]:
+    return _climb_response(climb_service().get(caller_id(app), climb_id))
 
 
 @app.patch(
@@ -152,10 +196,19 @@ def get_climb(climb_id: ClimbIdPath) -> Climb:
     tags=TAGS,
     security=SECURITY,
     summary="Change some fields of a climb",
-    responses=ERRORS | NOT_FOUND,
+    description=(
+        "Send the climb's ETag as `If-Match` to change exactly the version you read: 412 if it "
+        "moved on. Without If-Match the change applies to the current climb (last writer wins)."
+    ),
+    responses=_ok("The climb after the change.") | ERRORS | NOT_FOUND | CHANGE_ERRORS,
 )
-def update_climb(climb_id: ClimbIdPath, changes: ClimbChanges) -> Climb:
-    return climb_service().update(caller_id(app), climb_id, changes)
+def update_climb(
+    climb_id: ClimbIdPath, changes: ClimbChanges, if_match: IfMatchHeader = None
+) -> Response[Climb]:
+    updated = climb_service().update(
+        caller_id(app), climb_id, changes, if_match=IfMatch.parse(if_match)
+    )
+    return _climb_response(updated)
 
 
 @app.delete(
@@ -164,10 +217,11 @@ def update_climb(climb_id: ClimbIdPath, changes: ClimbChanges) -> Climb:
     tags=TAGS,
     security=SECURITY,
     summary="Delete a climb",
-    responses={204: {"description": "Deleted."}} | ERRORS | NOT_FOUND,
+    description="With `If-Match`, only the revision it names is deleted (412 otherwise).",
+    responses={204: {"description": "Deleted."}} | ERRORS | NOT_FOUND | CHANGE_ERRORS,
 )
-def delete_climb(climb_id: ClimbIdPath) -> Response[None]:
-    climb_service().delete(caller_id(app), climb_id)
+def delete_climb(climb_id: ClimbIdPath, if_match: IfMatchHeader = None) -> Response[None]:
+    climb_service().delete(caller_id(app), climb_id, if_match=IfMatch.parse(if_match))
     return Response(status_code=204)
 
 

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,12 +15,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import (
+    COGNITO_SECURITY,
+    ETAG_HEADER,
+    ApiError,
+    IfMatchHeader,
+    caller_id,
+    create_http_app,
+)
 from boulderstat.media.api_models import CLIMB_ID_PATTERN, MediaPage, MediaView
 from boulderstat.media.delivery import MediaLinks
 from boulderstat.media.library import MediaLibrary
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
+from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
 logger = Logger()
@@ -57,17 +65,46 @@ def list_media(
 MediaIdPath = Annotated[str, Path(alias="mediaId", min_length=1, max_length=64)]
 
 
-@app.get("/media/<mediaId>", security=COGNITO_SECURITY)
+@app.get(
+    "/media/<mediaId>",
+    security=COGNITO_SECURITY,
+    responses={
+        200: {
+            "description": "The media item; `ETag` is its revision.",
+            "headers": ETAG_HEADER,
+            "content": {"application/json": {"model": MediaView}},
+        }
+    },
+)
 @tracer.capture_method
-def get_media(media_id: MediaIdPath) -> MediaView:
-    return library().get(caller_id(app), media_id)
+def get_media(media_id: MediaIdPath) -> Response[MediaView]:
+    view = library().get(caller_id(app), media_id)
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=view,
+        headers={"ETag": etag(view.revision)},
+    )
 
 
-@app.delete("/media/<mediaId>", security=COGNITO_SECURITY)
+@app.delete(
+    "/media/<mediaId>",
+    security=COGNITO_SECURITY,
+    responses={
+        204: {"description": "Deleted: the original, every rendition and the record."},
+        412: {
+            "description": (
+                "If-Match names a revision that is no longer current (e.g. processing finished "
+                "since you read it). Re-read it (GET) and retry with the new ETag."
+            ),
+            "content": {"application/json": {"model": ApiError}},
+        },
+    },
+)
 @tracer.capture_method
-def delete_media(media_id: MediaIdPath) -> Response[None]:
+def delete_media(media_id: MediaIdPath, if_match: IfMatchHeader = None) -> Response[None]:
     user_id = caller_id(app)
-    removed = library().delete(user_id, media_id)
+    removed = library().delete(user_id, media_id, if_match=IfMatch.parse(if_match))
     metrics.add_metric(name="MediaDeleted", unit=MetricUnit.Count, value=1)
     logger.info("media deleted", media_id=media_id, user_id=user_id, objects_removed=removed)
     return Response(status_code=204)

@@ -57,6 +57,8 @@ NAME_PROPERTY = {
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::Events::EventBus": "Name",
     "AWS::Events::Rule": "Name",
+    "AWS::Events::Archive": "ArchiveName",
+    "AWS::EventSchemas::Registry": "RegistryName",
     "AWS::ApiGatewayV2::Api": "Name",
 }
 
@@ -247,6 +249,7 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
 ) -> None:
     expected = {
         "climbs": "boulderstat.climbs",
+        "climb_outbox": "boulderstat.climbs",
         "media": "boulderstat.media",
         "on_object_created": "boulderstat.media",
         "thumbnail": "boulderstat.media",
@@ -368,11 +371,13 @@ def test_logs_go_only_to_the_functions_own_log_group(stage: Packaged) -> None:
         }
 
 
-def test_auth_reads_only_the_stage_client_secret(stage: Packaged) -> None:
+def test_auth_reads_only_the_stage_client_secret_and_cookie_signing_key(stage: Packaged) -> None:
     grants = _grants(stage, "auth")
     secret = f"/boulderstat/{stage.stage}/cognito-client-secret"
+    signing_key = f"/boulderstat/{stage.stage}/cloudfront-private-key"
     assert grants["ssm:GetParameter"] == {
-        f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{secret}"
+        f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{name}"
+        for name in (secret, signing_key)
     }
     configured = stage.function("auth")["Properties"]["Environment"]["Variables"]
     assert configured["COGNITO_CLIENT_SECRET_PARAMETER"] in ("", secret)
@@ -577,7 +582,14 @@ def test_media_bucket_is_private_encrypted_and_tls_only(stage: Packaged) -> None
         if p["Properties"]["Bucket"] == {"Ref": "MediaBucket"}
     ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert all(s["Effect"] == "Deny" for s in statements), "the policy grants nobody anything"
+    # It grants nothing but the stage's own CloudFront distribution reading renditions.
+    (allowed,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allowed["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allowed["Action"] == "s3:GetObject"
+    assert _text(allowed["Resource"]).endswith("/derived/*")
+    assert _text(allowed["Condition"]["StringEquals"]["AWS:SourceArn"]).endswith(
+        ":distribution/${SiteDistribution}"
+    )
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
     # Climbers' originals survive a prod `serverless remove`.
     expected = "Retain" if stage.stage == "prod" else "Delete"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from boulderstat.auth.cookie import REFRESH_COOKIE_NAME
 from boulderstat.auth.pkce import new_code_verifier
 from boulderstat.local.stack import LocalStack
 from tests.integration.auth.web_app import (
@@ -28,7 +29,7 @@ def sign_in(stack: LocalStack) -> Callable[..., SignedIn]:
         code = authorization_code(stack, username, verifier)
         response = auth_post(stack, "/auth/token", json=exchange_body(code, verifier))
         assert response.status_code == 200, response.text
-        (cookie,) = set_cookies(response)
+        (cookie,) = [c for c in set_cookies(response) if c.name == REFRESH_COOKIE_NAME]
         return SignedIn(username, code, verifier, response.json(), cookie.value, response)
 
     return make

@@ -201,3 +201,22 @@ def test_delete_removes_original_derived_objects_and_document(
     )
     assert deleted["detail"]["objects_removed"] == len(existing)
     assert alice.api.request("DELETE", f"/media/{media_id}").status_code == 404
+
+
+def test_media_carries_its_revision_as_etag_and_delete_honours_if_match(
+    alice: Climber, db: Database
+) -> None:
+    media_id = grant_for(alice)["media_id"]
+    got = alice.api.request("GET", f"/media/{media_id}")
+    revision = db["media"].find_one({"_id": media_id})["revision"]
+    assert (got.headers["ETag"], got.json()["revision"]) == (f'"{revision}"', revision)
+    for stale in (f'"{revision + 1}"', f'W/"{revision}"'):
+        refused = alice.api.request("DELETE", f"/media/{media_id}", headers={"If-Match": stale})
+        assert refused.status_code == 412
+        assert refused.json()["error"] == "precondition_failed"
+    assert db["media"].find_one({"_id": media_id}) is not None
+    deleted = alice.api.request(
+        "DELETE", f"/media/{media_id}", headers={"If-Match": got.headers["ETag"]}
+    )
+    assert deleted.status_code == 204
+    assert db["media"].find_one({"_id": media_id}) is None

@@ -89,6 +89,7 @@ def test_create_stores_the_climb_for_its_owner_and_publishes(
             user_id=user,
             occurred_at=climb.created_at,
             climb_id=climb.climb_id,
+            revision=1,
             grade=4,
             outcome="send",
             climb_date="2026-05-01",
@@ -180,7 +181,9 @@ def test_an_update_based_on_a_stale_read_does_not_overwrite(
     stale = repository.get(user, climb.climb_id)
     assert stale is not None
     service.update(user, climb.climb_id, ClimbChanges(title="renamed"))
-    lost_update = stale.climb.model_copy(update={"description": "written from a stale copy"})
+    lost_update = stale.climb.model_copy(
+        update={"description": "written from a stale copy", "revision": stale.revision + 1}
+    )
     assert not repository.replace(user, lost_update, expected_revision=stale.revision)
     assert service.get(user, climb.climb_id).title == "renamed"
 

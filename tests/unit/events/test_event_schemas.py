@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from boulderstat.events.catalog import EventDetail, all_event_models
 from boulderstat.events.schemas import SCHEMA_DIR, drifted, schema_file_name, write_schemas
-from boulderstat.media.keys import decode_notification_key, parse_original_key
+from boulderstat.media.keys import decode_notification_key, parse_original_key, rendition_prefix
 
 SAMPLES = SCHEMA_DIR.parent / "samples"
 ENVELOPE_KEYS = {
@@ -132,3 +132,63 @@ def test_the_s3_sample_is_what_on_object_created_reads() -> None:
     key = decode_notification_key(s3_object.key)
     assert s3_object.key != key  # delivered URL-encoded
     assert parse_original_key(key) is not None
+
+
+# The layout in boulderstat/media/keys.py, written out independently of the code that builds it.
+RENDITION_KEY = re.compile(
+    r"derived/(?P<user>[A-Za-z0-9-]+)/(?P<media>[0-9a-f]{32})/(?P<etag>[0-9a-f]{32})/"
+    r"(?P<width>\d+)\.(?P<ext>webp|jpg)"
+)
+
+
+def test_the_captured_renditions_follow_the_codes_key_layout() -> None:
+    detail = json.loads((SAMPLES / "media-processed.json").read_text())["detail"]
+    original = parse_original_key(detail["key"])
+    assert original is not None
+    assert (original.user_id, original.media_id) == (detail["user_id"], detail["media_id"])
+    prefix = rendition_prefix(detail["user_id"], detail["media_id"], detail["etag"])
+    webp_widths = []
+    for rendition in detail["renditions"]:
+        match = RENDITION_KEY.fullmatch(rendition["key"])
+        assert match, rendition["key"]
+        assert (match["user"], match["media"], match["etag"]) == (
+            detail["user_id"], detail["media_id"], detail["etag"],
+        )  # fmt: skip
+        assert rendition["key"].startswith(prefix)
+        assert rendition["width"] == int(match["width"])  # a landscape photo: width is the side
+        if match["ext"] == "webp":
+            assert (rendition["name"], rendition["format"]) == (f"w{match['width']}", "webp")
+            webp_widths.append(rendition["width"])
+        else:
+            assert (rendition["name"], rendition["format"]) == (f"w{match['width']}-jpeg", "jpeg")
+    # One WebP per width the stage renders, plus the JPEG fallback.
+    assert sorted(webp_widths) == [320, 960, 1920]  # the stage default (settings.py)
+    assert len(detail["renditions"]) == len(webp_widths) + 1
+
+
+def test_uploaded_and_processed_samples_are_one_object_version() -> None:
+    uploaded, processed = (
+        json.loads((SAMPLES / f"media-{kind}.json").read_text())["detail"]
+        for kind in ("uploaded", "processed")
+    )
+    for field in ("user_id", "media_id", "key", "etag", "climb_id"):
+        assert uploaded[field] == processed[field]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.DETAIL_TYPE)
+def test_each_samples_idempotency_key_is_built_from_its_documented_fields(
+    model: type[EventDetail],
+) -> None:
+    detail = _sample(model)["detail"]
+    schema = json.loads((SCHEMA_DIR / schema_file_name(model)).read_text())
+    parts = [str(detail[name]) for name in schema["x-idempotency-key-fields"]]
+    assert detail["idempotency_key"] == ":".join([schema_file_name(model)[:-5], *parts])
+
+
+def test_the_climb_samples_are_one_climbs_history_in_revision_order() -> None:
+    history = [
+        json.loads((SAMPLES / f"climb-{kind}.json").read_text())["detail"]
+        for kind in ("created", "updated", "deleted")
+    ]
+    assert len({d["climb_id"] for d in history}) == 1
+    assert [d["revision"] for d in history] == [1, 2, 3]

@@ -5,14 +5,18 @@ from boulderstat.media.storage import MediaStorage
 from tests.unit.media.test_upload_policy import _s3
 
 
-def test_cdn_urls_when_a_cdn_is_configured() -> None:
+def test_cdn_urls_for_renditions_when_a_cdn_is_configured_originals_stay_presigned() -> None:
     links = MediaLinks(
         MediaStorage(_s3(), "media-bucket"), expires_in=60, cdn_base_url="https://cdn.example/"
     )
     assert links.url_for("derived/u-1/m/w 320+.webp") == (
         "https://cdn.example/derived/u-1/m/w%20320%2B.webp"
     )
-    assert links.expires_at(datetime.now(UTC)) is None
+    original = links.url_for("uploads/u-1/m.jpg")
+    assert original.startswith("https://s3.eu-west-1.amazonaws.com/media-bucket/uploads/u-1/m.jpg?")
+    assert "X-Amz-Signature=" in original
+    now = datetime.now(UTC)
+    assert links.expires_at(now) == now + timedelta(seconds=60)
 
 
 def test_presigned_urls_otherwise() -> None:
