@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from PIL import Image
 
-from boulderstat.client import BoulderStatClient
+from boulderstat.client import ApiError, BoulderStatClient
 from reliability.stack_process import StackProcess, api, post_upload, sub_of
 
 FINAL = ("ready", "failed")
@@ -47,9 +47,18 @@ class Climber:
     session: requests.Session
 
 
-def sign_in(stack: StackProcess, username: str) -> Climber:
+def sign_in(stack: StackProcess, username: str, attempts: int = 5) -> Climber:
+    """The app's sign-in, retried like an app would on a 5xx (a cold start past the timeout)."""
     client_id = stack.environment()["COGNITO_CLIENT_IDS"]
-    client = BoulderStatClient.sign_in_local(stack.api_url, username, client_id=client_id)
+    for attempt in range(attempts):
+        try:
+            client = BoulderStatClient.sign_in_local(stack.api_url, username, client_id=client_id)
+            break
+        except ApiError as error:
+            if error.status < 500 or attempt == attempts - 1:
+                raise
+            print(f"  sign-in retried after {error.status}", flush=True)
+            time.sleep(1)
     assert client.id_token is not None
     return Climber(username, sub_of(client.id_token), api(client.id_token))
 
