@@ -111,7 +111,7 @@ class IngestService:
             return IngestOutcome.UNKNOWN_MEDIA
         version = ObjectVersion.of(created.etag, created.sequencer)
         if document.records(version):
-            return self._complete(document) or IngestOutcome.DUPLICATE
+            return self.complete(document) or IngestOutcome.DUPLICATE
         if not document.is_newer_than_recorded(version):
             return IngestOutcome.STALE
 
@@ -140,7 +140,7 @@ class IngestService:
                 raise ConcurrentChange(f"media {document.media_id} changed during ingest; retry")
             else:
                 return IngestOutcome.STALE
-        return self._complete(recorded) or IngestOutcome.DUPLICATE
+        return self.complete(recorded) or IngestOutcome.DUPLICATE
 
     def _judge(self, document: MediaDocument, current: StoredObject) -> _Verdict | None:
         """Accept or reject that version; None when it was replaced while being read."""
@@ -174,7 +174,7 @@ class IngestService:
             )
         return _Verdict(format=sniffed.format)
 
-    def _complete(self, document: MediaDocument) -> IngestOutcome | None:
+    def complete(self, document: MediaDocument) -> IngestOutcome | None:
         """Finishes what a recorded version still lacks; None when nothing was missing."""
         if document.status == MediaStatus.FAILED and document.failure is not None:
             if document.failure.phase != "ingest" or document.failed_event_published:

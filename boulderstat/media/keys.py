@@ -24,6 +24,10 @@ _ORIGINAL_KEY = re.compile(
     r"uploads/(?P<user_id>[A-Za-z0-9-]{1,128})/"
     rf"(?P<media_id>[0-9a-f]{{32}})\.(?P<ext>{_EXTENSIONS})"
 )
+_DERIVED_KEY = re.compile(
+    r"derived/(?P<user_id>[A-Za-z0-9-]{1,128})/(?P<media_id>[0-9a-f]{32})/"
+    r"(?P<etag>[0-9A-Za-z-]{1,64})/[A-Za-z0-9._-]{1,128}"
+)
 MAX_KEY_LENGTH = 1024  # S3's own limit: anything longer is not a key we issued
 
 
@@ -49,6 +53,19 @@ def rendition_prefix(user_id: str, media_id: str, etag: str) -> str:
     """One folder per object version: a re-upload never overwrites what a cache still holds,
     so `immutable` caching is truthful."""
     return f"{derived_prefix(user_id, media_id)}{etag}/"
+
+
+@dataclass(frozen=True)
+class DerivedKey:
+    user_id: str
+    media_id: str
+    etag: str  # the original's version the rendition was made from
+
+
+def parse_derived_key(key: str) -> DerivedKey | None:
+    """Owner, media id and source version of a rendition key; None outside the layout."""
+    match = _DERIVED_KEY.fullmatch(key) if len(key) <= MAX_KEY_LENGTH else None
+    return DerivedKey(match["user_id"], match["media_id"], match["etag"]) if match else None
 
 
 def parse_original_key(key: str) -> OriginalKey | None:

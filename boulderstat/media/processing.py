@@ -115,7 +115,7 @@ class MediaProcessor:
             logger.info("nothing to process: deleted or superseded", media_id=uploaded.media_id)
             return ProcessingOutcome.SKIPPED
         if document.status in (MediaStatus.READY, MediaStatus.FAILED):
-            return self._complete(document)
+            return self.complete(document)
 
         claim = self._repository.claim_processing(
             uploaded.user_id,
@@ -245,7 +245,7 @@ class MediaProcessor:
         self._publish_failed(failed)
         return ProcessingOutcome.FAILED
 
-    def _complete(self, document: MediaDocument) -> ProcessingOutcome:
+    def complete(self, document: MediaDocument) -> ProcessingOutcome:
         """A finished version: re-publish only an event that did not go out."""
         if document.status == MediaStatus.READY and not document.processed_event_published:
             self._publish_processed(document)

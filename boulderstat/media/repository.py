@@ -328,6 +328,20 @@ class MediaRepository:
         )
         return [MediaDocument.from_mongo(d) for d in cursor]
 
+    def unpublished_since(
+        self, status: MediaStatus, cutoff: datetime, *, limit: int
+    ) -> list[MediaDocument]:
+        """Finished documents (ready/failed) whose outcome event never went out, oldest first."""
+        flag = (
+            "processed_event_published" if status == MediaStatus.READY else "failed_event_published"
+        )
+        cursor = (
+            self._media.find({"status": status.value, flag: False, "updated_at": {"$lt": cutoff}})
+            .sort("updated_at", ASCENDING)
+            .limit(limit)
+        )
+        return [MediaDocument.from_mongo(d) for d in cursor]
+
     def claim_sweep(self, seen: MediaDocument) -> MediaDocument | None:
         """Takes a stuck document for one sweep, exactly as `seen` (compare-and-set).
 
@@ -350,12 +364,12 @@ class MediaRepository:
         guard = {**self._unchanged_since(seen), "status": MediaStatus.PENDING.value}
         return self._media.delete_one(guard).deleted_count == 1
 
-    def keys_of(self, media_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """media id -> (owner, original key) for those that exist (orphan checks)."""
+    def versions_of(self, media_ids: Sequence[str]) -> dict[str, tuple[str, str, str | None]]:
+        """media id -> (owner, original key, current version's ETag), for those that exist."""
         found = self._media.find(
-            {"_id": {"$in": list(media_ids)}}, {"_id": 1, "user_id": 1, "key": 1}
+            {"_id": {"$in": list(media_ids)}}, {"_id": 1, "user_id": 1, "key": 1, "etag": 1}
         )
-        return {d["_id"]: (d["user_id"], d["key"]) for d in found}
+        return {d["_id"]: (d["user_id"], d["key"], d.get("etag")) for d in found}
 
     # -- internals --------------------------------------------------------------------------
     @staticmethod

@@ -13,9 +13,12 @@ on the local stack) looks for that, bounded per run and oldest first:
   timeout and its retry): publish `Media Uploaded` again while that version of the original is
   there; otherwise, or after `sweep_max_redrives` re-drives, or after MAX_ATTEMPTS claims by
   processing, mark it failed with a reason and publish `Media Processing Failed`.
+- ready or failed, but the outcome event never went out (the function crashed between the
+  status change and the publish, and its retry failed too): publish it now (the outbox).
 - originals under uploads/ that no document names (the media was deleted, or the upload landed
-  after its pending media was deleted), older than `sweep_orphan_min_age_seconds`: removed.
-  The scan resumes where the previous run stopped, so each run reads a bounded number of keys.
+  after its pending media was deleted), and renditions under derived/ of deleted media or of a
+  version a newer upload replaced, older than `sweep_orphan_min_age_seconds`: removed. Each
+  scan resumes where the previous run stopped, so a run reads a bounded number of keys.
 
 Safe under concurrent runs and repeats: a stuck document is taken with a compare-and-set on its
 revision (`claim_sweep`), so of two sweeps exactly one acts on it, and the bumped `updated_at`
@@ -34,12 +37,17 @@ from aws_lambda_powertools import Logger
 
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.media.ingest import IngestService, ObjectCreated, uploaded_event
-from boulderstat.media.keys import UPLOADS_PREFIX, parse_original_key
+from boulderstat.media.keys import (
+    DERIVED_PREFIX,
+    UPLOADS_PREFIX,
+    parse_derived_key,
+    parse_original_key,
+)
 from boulderstat.media.models import MediaDocument
 from boulderstat.media.processing import MAX_ATTEMPTS, TOO_MANY_ATTEMPTS, MediaProcessor
 from boulderstat.media.repository import MediaRepository, ScanPositions
 from boulderstat.media.status import MediaStatus
-from boulderstat.media.storage import MediaStorage
+from boulderstat.media.storage import ListedObject, MediaStorage
 from boulderstat.settings import Settings
 from boulderstat.time_budget import TimeBudget
 
@@ -56,7 +64,9 @@ class SweepOutcome(StrEnum):
     FAILED = "failed"  # given up: failed + Media Processing Failed
     EXPIRED = "expired"  # an abandoned grant's pending document removed
     WAITING = "waiting"  # checked; its grant's upload may still come
+    PUBLISHED = "published"  # a finished version's lost outcome event went out
     ORPHAN_REMOVED = "orphan_removed"  # an original no document names, removed
+    ORPHAN_RENDITION_REMOVED = "orphan_rendition_removed"  # of deleted media or old versions
 
 
 @dataclass
@@ -115,10 +125,22 @@ class MediaSweeper:
             (MediaStatus.UPLOADED, now - stuck, self._stuck),
             (MediaStatus.PROCESSING, now - stuck, self._stuck),
         ]
-        for status, cutoff, handle in plan:
-            documents = self._repository.unchanged_since(
-                status, cutoff, limit=settings.sweep_batch_size
+        batches = [
+            (
+                self._repository.unchanged_since(status, cutoff, limit=settings.sweep_batch_size),
+                handle,
             )
+            for status, cutoff, handle in plan
+        ] + [
+            (
+                self._repository.unpublished_since(
+                    status, now - stuck, limit=settings.sweep_batch_size
+                ),
+                self._unpublished,
+            )
+            for status in (MediaStatus.READY, MediaStatus.FAILED)
+        ]
+        for documents, handle in batches:
             for document in documents:
                 if budget.spent:
                     report.finished = False
@@ -188,44 +210,85 @@ class MediaSweeper:
         )
         return SweepOutcome.REDRIVEN
 
+    def _unpublished(self, document: MediaDocument, now: datetime) -> SweepOutcome | None:
+        claimed = self._repository.claim_sweep(document)
+        if claimed is None:
+            return None
+        failure = claimed.failure
+        if failure is not None and failure.phase == "ingest":
+            finished = self._ingest.complete(claimed) is not None
+        else:
+            finished = self._processor.complete(claimed) != "skipped"
+        return SweepOutcome.PUBLISHED if finished else None
+
     # -- orphaned originals ------------------------------------------------------------------
     def _remove_orphans(self, report: SweepReport, budget: TimeBudget, now: datetime) -> None:
-        settings = self._settings
-        old_enough = now - timedelta(seconds=settings.sweep_orphan_min_age_seconds)
-        start_after = self._positions.get(UPLOADS_PREFIX)
+        old_enough = now - timedelta(seconds=self._settings.sweep_orphan_min_age_seconds)
+        for prefix in (UPLOADS_PREFIX, DERIVED_PREFIX):
+            if not self._scan(prefix, report, budget, old_enough):
+                return
+
+    def _scan(
+        self, prefix: str, report: SweepReport, budget: TimeBudget, old_enough: datetime
+    ) -> bool:
+        """One bounded slice of a prefix, resuming where the last run stopped; False if out of
+        time."""
+        limit = self._settings.sweep_orphan_keys_per_run
+        start_after = self._positions.get(prefix)
         scanned = 0
-        limit = settings.sweep_orphan_keys_per_run
         while scanned < limit:
             if budget.spent:
                 report.finished = False
-                return
+                return False
             page = self._storage.list_page(
-                UPLOADS_PREFIX, start_after=start_after, max_keys=min(_LIST_PAGE, limit - scanned)
+                prefix, start_after=start_after, max_keys=min(_LIST_PAGE, limit - scanned)
             )
             scanned += len(page.objects)
-            candidates = [
-                (item, parsed)
-                for item in page.objects
-                if item.last_modified < old_enough
-                and (parsed := parse_original_key(item.key)) is not None
-            ]
-            named = self._repository.keys_of([parsed.media_id for _, parsed in candidates])
-            for item, parsed in candidates:
-                if named.get(parsed.media_id) == (parsed.user_id, item.key):
-                    continue
-                if self._storage.delete_if_current(item.key, etag=item.etag):
-                    logger.warning(
-                        "orphaned original removed",
-                        key=item.key,
-                        user_id=parsed.user_id,
-                        media_id=parsed.media_id,
-                    )
-                    report.add(SweepOutcome.ORPHAN_REMOVED)
+            old = [item for item in page.objects if item.last_modified < old_enough]
+            if prefix == UPLOADS_PREFIX:
+                self._remove_orphaned_originals(old, report)
+            else:
+                self._remove_orphaned_renditions(old, report)
             # From the start again once the end is reached: every key is seen every few runs.
             start_after = page.objects[-1].key if page.more and page.objects else ""
-            self._positions.set(UPLOADS_PREFIX, start_after)
+            self._positions.set(prefix, start_after)
             if not start_after:
-                return
+                break
+        return True
+
+    def _remove_orphaned_originals(self, items: list[ListedObject], report: SweepReport) -> None:
+        """Originals no document names: the media was deleted (or never ours to keep)."""
+        parsed = [(item, key) for item in items if (key := parse_original_key(item.key))]
+        versions = self._repository.versions_of([key.media_id for _, key in parsed])
+        for item, key in parsed:
+            version = versions.get(key.media_id)
+            if version is not None and version[:2] == (key.user_id, item.key):
+                continue
+            if self._storage.delete_if_current(item.key, etag=item.etag):
+                logger.warning(
+                    "orphaned original removed",
+                    key=item.key,
+                    user_id=key.user_id,
+                    media_id=key.media_id,
+                )
+                report.add(SweepOutcome.ORPHAN_REMOVED)
+
+    def _remove_orphaned_renditions(self, items: list[ListedObject], report: SweepReport) -> None:
+        """Renditions of deleted media, or of a version a newer upload replaced."""
+        parsed = [(item, key) for item in items if (key := parse_derived_key(item.key))]
+        versions = self._repository.versions_of([key.media_id for _, key in parsed])
+        for item, key in parsed:
+            version = versions.get(key.media_id)
+            if version is not None and version[0] == key.user_id and version[2] == key.etag:
+                continue  # the current version's renditions (ready, or being written)
+            if version is not None:
+                # Re-read right before deleting: the same bytes uploaded again bring the
+                # same ETag back, and processing rewrites these very keys.
+                current = self._repository.get(key.user_id, key.media_id)
+                if current is not None and current.etag == key.etag:
+                    continue
+            if self._storage.delete_if_current(item.key, etag=item.etag):
+                report.add(SweepOutcome.ORPHAN_RENDITION_REMOVED)
 
 
 def raise_for_errors(report: SweepReport) -> None:

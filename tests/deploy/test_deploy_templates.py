@@ -318,10 +318,10 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
         "s3:ListBucket": {bucket},
     }
     assert s3("climbs") == {} and s3("auth") == {}
-    # Re-runs ingest for lost notifications and removes orphans: uploads/ only, never derived/.
+    # Re-runs ingest for lost notifications and removes orphans; never writes anything.
     assert s3("sweeper") == {
         "s3:GetObject": {uploads},
-        "s3:DeleteObject": {uploads},
+        "s3:DeleteObject": {uploads, derived},
         "s3:ListBucket": {bucket},
     }
     # Community functions only mint GETs of renditions (feed cards, profile pictures).
@@ -346,7 +346,8 @@ def test_the_sweeper_runs_on_a_schedule_and_publishes_only_what_it_redrives(
     assert put_events["Condition"] == {
         "StringEquals": {
             "events:source": "boulderstat.media",
-            "events:detail-type": ["Media Uploaded", "Media Processing Failed"],
+            # Re-drives, failures, and outcome events a crash lost.
+            "events:detail-type": ["Media Uploaded", "Media Processed", "Media Processing Failed"],
         }
     }
     # It finishes inside its timeout: the handler keeps the processing margin back.

@@ -187,6 +187,16 @@ def media(repo: MediaRepository, storage: MediaStorage, sweep_db: Database) -> M
         if status == MediaStatus.PROCESSING:
             changes.setdefault("processing_attempts", 1)
             changes["processing_started_at"] = then
+        if status == MediaStatus.READY:  # finished, its event out (unless a test says not)
+            changes.setdefault("metadata", {"width": 64, "height": 48, "animated": False})
+            changes.setdefault("processed_at", then)
+            changes.setdefault("processed_event_published", True)
+        if status == MediaStatus.FAILED:
+            reason = "The file is damaged."
+            changes.setdefault(
+                "failure", {"phase": "processing", "reason": reason, "failed_at": then}
+            )
+            changes.setdefault("failed_event_published", True)
         sweep_db.media.update_one({"_id": media_id}, {"$set": changes})
         found = repo.get(USER, media_id)
         assert found is not None
@@ -315,12 +325,32 @@ def test_a_version_processing_already_claimed_max_attempts_times_fails(
     assert publisher.of_type("Media Uploaded") == []
 
 
-def test_ready_and_failed_media_are_never_touched(
+def test_ready_and_failed_media_whose_events_went_out_are_never_touched(
     media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
 ) -> None:
     done = [media(MediaStatus.READY), media(MediaStatus.FAILED)]
     assert sweep(sweeper()) == {}
     assert [now(repo, d) for d in done] == done and publisher.events == []
+
+
+def test_a_finished_version_whose_event_was_lost_gets_it_published_once(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    ready = media(MediaStatus.READY, processed_event_published=False)
+    failed = media(MediaStatus.FAILED, failed_event_published=False)
+    then = datetime.now(UTC) - LONG_AGO
+    rejection = {"phase": "ingest", "reason": "The file is empty", "failed_at": then}
+    rejected = media(MediaStatus.FAILED, failure=rejection, failed_event_published=False)
+
+    assert sweep(sweeper()) == {"published": 3}
+    assert sweep(sweeper()) == {}
+
+    (processed,) = publisher.of_type("Media Processed")
+    assert (processed.media_id, processed.etag, processed.width) == (ready.media_id, ready.etag, 64)
+    failures = {e.media_id: e.phase for e in publisher.of_type("Media Processing Failed")}
+    assert failures == {failed.media_id: "processing", rejected.media_id: "ingest"}
+    assert now(repo, ready).processed_event_published
+    assert now(repo, failed).failed_event_published and now(repo, rejected).failed_event_published
 
 
 def test_two_concurrent_sweeps_act_on_each_stuck_item_exactly_once(
@@ -379,6 +409,25 @@ def test_originals_no_document_names_are_removed_once_old_enough(
     assert sweep(sweeper(clock=lambda: later)) == {"orphan_removed": 3}
 
     assert _keys(storage) == {kept.key, foreign}
+
+
+def test_renditions_of_deleted_media_and_replaced_versions_are_removed(
+    media: Media, sweeper: Sweeper, storage: MediaStorage
+) -> None:
+    kept = media(MediaStatus.READY)
+    current = f"derived/{USER}/{kept.media_id}/{kept.etag}/320.webp"
+    replaced = f"derived/{USER}/{kept.media_id}/{'e' * 32}/320.webp"
+    deleted = f"derived/{USER}/{new_media_id()}/{'d' * 32}/poster-320.webp"
+    other_owner = f"derived/{OTHER}/{kept.media_id}/{kept.etag}/320.webp"
+    foreign = f"derived/{USER}/notes.txt"
+    for key in (current, replaced, deleted, other_owner, foreign):
+        _put(storage, key)
+
+    assert sweep(sweeper()) == {}  # all younger than the minimum age
+    later = datetime.now(UTC) + timedelta(hours=2)
+    assert sweep(sweeper(clock=lambda: later)) == {"orphan_rendition_removed": 3}
+
+    assert _keys(storage) == {kept.key, current, foreign}
 
 
 def test_the_orphan_scan_resumes_where_the_previous_run_stopped(
