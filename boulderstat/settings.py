@@ -37,6 +37,10 @@ class Settings:
     mongodb_uri_parameter: str | None = None
     mongodb_database: str = "boulderstat"
     mongodb_timeout_ms: int = 5000
+    # Connections per process. Lambda runs one request per container at a time, so 2 is
+    # plenty, and it keeps (reserved concurrency x pool) inside the MongoDB connection budget
+    # (docs/deploy.md, "MongoDB connection budget").
+    mongodb_max_pool_size: int = 2
 
     # Cognito: the pool whose tokens we accept and the app client(s) they are issued to.
     cognito_user_pool_id: str = ""
@@ -135,6 +139,7 @@ _ENV_NAMES = {"region": "AWS_REGION"}
 
 _INTS = {
     "mongodb_timeout_ms",
+    "mongodb_max_pool_size",
     "upload_url_expires_seconds",
     "max_photo_bytes",
     "max_video_bytes",

@@ -3,6 +3,11 @@
 
     .venv/bin/python scripts/package-offline.py --stage staging --stage prod --lint
     .venv/bin/python scripts/package-offline.py --stage prod --out /tmp/prod-package
+    .venv/bin/python scripts/package-offline.py --stage prod --param cognitoAppClientId=abc123
+
+A stage whose `params` still hold a REPLACE_ME placeholder refuses to package
+(plugins/stage-parameters.js); `--param name=value` (repeatable) supplies values without editing
+serverless.yml, as `serverless package --param` does.
 
 Each stage goes to <out>/<stage>/ (default build/package/<stage>/): the function code zip, and
 cloudformation-template-update-stack.json, the template `serverless deploy` would send.
@@ -35,7 +40,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -185,10 +190,17 @@ class MotoProxy:
         return env
 
 
-def package_stage(stage: str, out: Path, env: dict[str, str], timeout: float = 300) -> Path:
+def package_stage(
+    stage: str,
+    out: Path,
+    env: dict[str, str],
+    timeout: float = 300,
+    params: Mapping[str, str] | None = None,
+) -> Path:
     """`serverless package --stage <stage>` into `out`; returns the template path."""
     out.mkdir(parents=True, exist_ok=True)
     command = [str(SERVERLESS), "package", "--stage", stage, "--package", str(out)]
+    command += [f"--param={name}={value}" for name, value in (params or {}).items()]
     result = subprocess.run(
         command,
         cwd=ROOT,
@@ -208,8 +220,15 @@ def package_stage(stage: str, out: Path, env: dict[str, str], timeout: float = 3
     return template
 
 
-def package(stages: list[str], out_root: Path, build_layers: bool = True) -> dict[str, Path]:
-    """Builds the layers (cached), then packages every stage in parallel behind one proxy."""
+def package(
+    stages: list[str],
+    out_root: Path,
+    build_layers: bool = True,
+    params: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Path]:
+    """Builds the layers (cached), then packages every stage behind one proxy.
+
+    `params`: per stage, `--param` values (e.g. the tests' explicit Cognito ids)."""
     if not SERVERLESS.exists():
         raise SystemExit("node_modules/.bin/serverless is missing: run `npm ci`")
     if build_layers:
@@ -218,7 +237,12 @@ def package(stages: list[str], out_root: Path, build_layers: bool = True) -> dic
     # One stage at a time, and one packaging run at a time in this tree: the framework always
     # writes (and cleans) .serverless/ in the service directory, whatever --package says.
     with _tree_lock(), MotoProxy(out_root) as proxy:
-        return {stage: package_stage(stage, out_root / stage, proxy.env) for stage in stages}
+        return {
+            stage: package_stage(
+                stage, out_root / stage, proxy.env, params=(params or {}).get(stage)
+            )
+            for stage in stages
+        }
 
 
 @contextmanager
@@ -289,10 +313,19 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "package")
     parser.add_argument("--lint", action="store_true", help="cfn-lint the templates")
     parser.add_argument("--skip-build", action="store_true", help="use build/layers as is")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="repeatable"
+    )
     args = parser.parse_args()
     out = args.out.resolve()
+    cli_params = dict(item.split("=", 1) for item in args.param)
     try:
-        templates = package(args.stage, out, build_layers=not args.skip_build)
+        templates = package(
+            args.stage,
+            out,
+            build_layers=not args.skip_build,
+            params={stage: cli_params for stage in args.stage},
+        )
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 1

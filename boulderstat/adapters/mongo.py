@@ -30,6 +30,8 @@ def mongo_database(settings: Settings) -> Database:
         serverSelectionTimeoutMS=timeout,
         connectTimeoutMS=timeout,
         socketTimeoutMS=timeout * 2,
+        # Explicit, never pymongo's default of 100: a burst of containers multiplies it.
+        maxPoolSize=settings.mongodb_max_pool_size,
         tz_aware=True,
         appname=f"boulderstat-{settings.stage}",
     )

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from aws_lambda_powertools import Logger
 
-from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier, TokenRejected
+from boulderstat.local.cognito_jwt import CognitoJwtVerifier, TokenRejected
 from boulderstat.local.routes import HttpRoute
 
 logger = Logger(service="local-gateway")

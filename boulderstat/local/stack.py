@@ -25,15 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from boulderstat.adapters.aws import aws_client
-from boulderstat.adapters.cognito_jwt import CognitoJwtVerifier
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.local import consumers, processes, provision
 from boulderstat.local.aws_server import AwsServer
+from boulderstat.local.cognito_jwt import CognitoJwtVerifier
 from boulderstat.local.environments import FunctionEnvironment, LocalFunctions
 from boulderstat.local.functions import load_function_configs
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
 from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
+from boulderstat.local.iam import LocalIam, LocalNames
 from boulderstat.local.objects_on_disk import ObjectsOnDisk
 from boulderstat.local.recovery import DeadLetterRoute, redrive, resume_unfinished_media
 from boulderstat.local.router import MOTO_ACCOUNT_ID, EventRouter, Route
@@ -109,6 +110,7 @@ class LocalStack:
         credentials: Mapping[str, str] | None = None,
         queue_workers: int | None = None,
         api_concurrency: int | None = None,
+        iam_template: Mapping[str, Any] | None = None,
     ) -> None:
         """`function_environment`: extra environment variables per function name, set in that
         function's execution environments only (e.g. its own AWS access keys).
@@ -116,6 +118,9 @@ class LocalStack:
         and, unless a function's own override them, the functions use.
         `queue_workers`: concurrent deliveries per event queue (default: the CPU count).
         `api_concurrency`: execution environments per HTTP function (default: the CPU count).
+        `iam_template`: a packaged CloudFormation template (scripts/package-offline.py); when
+        given, moto checks IAM and each function runs with exactly its role's statements from
+        it, the stack itself as an admin (boulderstat.local.iam).
         """
         self.data_dir = data_dir
         self.stage = stage
@@ -150,6 +155,8 @@ class LocalStack:
         self.api: LocalHttpApi | None = None
         self.settings: Settings | None = None
         self.queues: provision.Queues | None = None
+        self._iam_template = iam_template
+        self.iam: LocalIam | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> LocalStack:
@@ -198,6 +205,8 @@ class LocalStack:
         settings = self._provision(settings).with_overrides(**self._overrides)
         self.settings = settings
         self._export(settings)
+        if self._iam_template is not None:
+            self._enforce_iam(settings)
         # Example downstream consumers (consumers/*/serverless.yml), subscribed through the bus.
         local_consumers = consumers.discover()
         configs = {**load_function_configs(), **{c.name: c.function for c in local_consumers}}
@@ -282,6 +291,8 @@ class LocalStack:
                 self._mongo.kill()
                 self._mongo.wait()
         if self._moto:
+            if self.iam:  # moto's check is process-wide: leave it off for whatever runs next
+                self.iam.stop_enforcing()
             self._moto.stop()
         if self.data_dir:
             processes.release(self.data_dir)
@@ -356,6 +367,29 @@ class LocalStack:
     def _marker(self) -> dict[str, str]:
         """Set in every child's environment: a crashed run's orphans are found by it."""
         return processes.marker_for(self.data_dir) if self.data_dir else {}
+
+    def _enforce_iam(self, settings: Settings) -> None:
+        """From here on every AWS call is checked: the stack signs as the admin, each function
+        as its own IAM user (its keys only in its execution environments)."""
+        assert self.queues is not None and self._iam_template is not None
+        sqs = aws_client("sqs", settings)
+        names = LocalNames(
+            region=settings.region,
+            bucket=settings.media_bucket,
+            event_bus=settings.event_bus_name,
+            arns={
+                "OnObjectCreatedDeadLetterQueue": provision.queue_arn(sqs, self.queues.uploads_dlq),
+                "ThumbnailDeadLetterQueue": provision.queue_arn(sqs, self.queues.thumbnail_dlq),
+            },
+        )
+        self.iam = LocalIam.enforce(aws_client("iam", settings), self._iam_template, names)
+        self._credentials = {**self._credentials, **self.iam.admin.environment()}
+        os.environ.update(self._credentials)
+        aws_client.cache_clear()  # clients made so far signed with the old credentials
+        self._function_environment = {
+            name: {**self._function_environment.get(name, {}), **variables}
+            for name, variables in self.iam.function_environment().items()
+        }
 
     def _start_moto(self, port: int) -> None:
         if self.data_dir:

@@ -10,6 +10,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("staging", "prod")
+# The tests pass every placeholder parameter explicitly (`--param`), as an operator would before
+# filling in serverless.yml: plugins/stage-parameters.js refuses REPLACE_ME values.
+SHARED_TEST_PARAMS = {
+    "cognitoUserPoolId": "eu-west-1_TestPool01",
+    "cognitoDomain": "https://boulderstat-test.auth.eu-west-1.amazoncognito.com",
+    "alarmEmail": "alarms@example.com",
+    # One line: a --param value cannot hold the PEM's line breaks (not a key: never used).
+    "cloudfrontPublicKey": "TEST_PUBLIC_KEY_NOT_A_PEM",
+    "siteCertificateId": "00000000-0000-4000-8000-000000000000",
+}
+TEST_PARAMS = {
+    stage: {**SHARED_TEST_PARAMS, "cognitoAppClientId": f"test{stage}appclient0000000"}
+    for stage in STAGES
+}
 
 
 def _load(script: str) -> ModuleType:

@@ -49,6 +49,17 @@ def test_dependency_layer_is_python_for_the_runtime_only(
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
+def test_dependency_layer_ships_nothing_only_the_local_stack_or_the_tests_use(
+    layer_zips: dict[str, zipfile.ZipFile],
+) -> None:
+    """The local gateway's JWT verifier (pyjwt + cryptography, ~16 MB) and the test tooling
+    stay out: on AWS the HTTP API's JWT authorizer verifies tokens."""
+    top_level = {n.split("/")[1].removesuffix(".py") for n in layer_zips["deps"].namelist()}
+    local_only = {"jwt", "cryptography", "cffi", "moto", "requests", "yaml", "jsonschema"}
+    local_only |= {"psutil", "playwright", "pytest", "nx_27017", "neosqlite", "cfnlint"}
+    assert not top_level & local_only
+
+
 def test_dependency_layer_holds_every_runtime_requirement(
     layer_zips: dict[str, zipfile.ZipFile],
 ) -> None:

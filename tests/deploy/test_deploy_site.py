@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.offline_package import ROOT, STAGES, Packaged
+from tests.deploy.offline_package import ROOT, STAGES, TEST_PARAMS, Packaged
 
 pytestmark = pytest.mark.deploy
 
@@ -163,8 +163,9 @@ def test_the_signing_key_comes_from_stage_parameters_never_the_repository(
     stage: Packaged,
 ) -> None:
     (key,) = stage.of_type("AWS::CloudFront::PublicKey").values()
-    # The tests package with the params' placeholder: the real PEM is set per stage at deploy.
-    assert key["Properties"]["PublicKeyConfig"]["EncodedKey"].startswith("REPLACE_ME")
+    # The tests package with a test value (--param): the real PEM is set per stage at deploy.
+    encoded = key["Properties"]["PublicKeyConfig"]["EncodedKey"]
+    assert encoded == TEST_PARAMS[stage.stage]["cloudfrontPublicKey"]
     source = (ROOT / "serverless.yml").read_text()
     assert "BEGIN PUBLIC KEY" not in source and "PRIVATE KEY-----" not in source
     variables = stage.function("auth")["Properties"]["Environment"]["Variables"]

@@ -7,11 +7,18 @@ import json
 import re
 import sys
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.deploy.offline_package import STAGES, Packaged, build_layers, package_offline
+from tests.deploy.offline_package import (
+    STAGES,
+    TEST_PARAMS,
+    Packaged,
+    build_layers,
+    package_offline,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -244,16 +251,23 @@ def test_thumbnail_runs_on_media_uploaded_from_the_stage_bus(stage: Packaged) ->
             assert other["Properties"].get("EventBusName") == {"Ref": "EventBus"}
 
 
-def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
+def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
     stage: Packaged,
 ) -> None:
+    """Source AND detail-type: no function may publish the event that triggers another."""
     expected = {
-        "climbs": "boulderstat.climbs",
-        "climb_outbox": "boulderstat.climbs",
-        "media": "boulderstat.media",
-        "on_object_created": "boulderstat.media",
-        "thumbnail": "boulderstat.media",
-        "climbers": "boulderstat.community",
+        "climbs": ("boulderstat.climbs", ["Climb Created", "Climb Updated", "Climb Deleted"]),
+        "media": ("boulderstat.media", ["Media Deleted"]),
+        "on_object_created": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
+        "thumbnail": ("boulderstat.media", ["Media Processed", "Media Processing Failed"]),
+        "climbers": ("boulderstat.community", ["Climber Followed", "Climber Unfollowed"]),
+        # Re-drives stuck media (Media Uploaded again), fails them, or completes lost outcomes.
+        "sweeper": (
+            "boulderstat.media",
+            ["Media Uploaded", "Media Processed", "Media Processing Failed"],
+        ),
+        # Publishes what a failed or crashed climbs write left in its outbox.
+        "climb_outbox": ("boulderstat.climbs", ["Climb Created", "Climb Updated", "Climb Deleted"]),
     }
     for name in (*expected, "upload_url", "auth", "feed"):
         role = _role_of(stage, stage.function(name))
@@ -263,7 +277,23 @@ def test_publishers_may_put_events_only_on_the_stage_bus_for_their_own_source(
             continue
         (statement,) = put_events
         assert statement["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
-        assert statement["Condition"] == {"StringEquals": {"events:source": expected[name]}}
+        source, detail_types = expected[name]
+        assert statement["Condition"] == {
+            "StringEquals": {"events:source": source, "events:detail-type": detail_types}
+        }
+    # The only event that runs a function is `Media Uploaded` (thumbnail): only ingest and the
+    # sweeper's re-drive may publish it. (tests/integration/iam proves the condition under
+    # moto's IAM check.)
+    triggers = [
+        detail_type
+        for rule in stage.of_type("AWS::Events::Rule").values()
+        for detail_type in rule["Properties"].get("EventPattern", {}).get("detail-type", [])
+    ]
+    assert triggers == ["Media Uploaded"]
+    assert [n for n, (_, types) in expected.items() if "Media Uploaded" in types] == [
+        "on_object_created",
+        "sweeper",
+    ]
 
 
 # ------------------------------------------------------------------------------ IAM
@@ -307,9 +337,11 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
         "s3:DeleteObject": {uploads},
         "s3:ListBucket": {bucket},
     }
+    # DeleteObject on derived/: renditions written for media deleted meanwhile are removed.
     assert s3("thumbnail") == {
         "s3:GetObject": {uploads},
         "s3:PutObject": {derived},
+        "s3:DeleteObject": {derived},
         "s3:ListBucket": {bucket},
     }
     assert s3("media") == {
@@ -640,3 +672,126 @@ def test_thumbnail_is_sized_for_500_mb_originals(stage: Packaged) -> None:
     assert properties["MemorySize"] >= 2048
     assert properties["Timeout"] >= 300
     assert properties["EphemeralStorage"]["Size"] >= 2048
+
+
+# ------------------------------------------------------------------------------ parameters
+
+
+def test_a_stage_with_a_placeholder_parameter_refuses_to_package(tmp_path: Path) -> None:
+    """All but one placeholder supplied: packaging stops with one line naming that one."""
+    params = {k: v for k, v in TEST_PARAMS["prod"].items() if k != "cognitoAppClientId"}
+    with pytest.raises(RuntimeError) as refused:
+        package_offline.package(["prod"], tmp_path, build_layers=False, params={"prod": params})
+    (line,) = [line for line in str(refused.value).splitlines() if "placeholder" in line]
+    assert line.startswith('Stage "prod" has placeholder parameters: cognitoAppClientId ('), line
+    assert not (tmp_path / "prod" / package_offline.TEMPLATE).exists()
+
+
+def test_the_tests_packaged_with_their_explicit_parameters(stage: Packaged) -> None:
+    text = json.dumps(stage.template)
+    assert not re.search("REPLACE_?ME", text, re.IGNORECASE)
+    env = stage.function("climbs")["Properties"]["Environment"]["Variables"]
+    assert env["COGNITO_CLIENT_IDS"] == TEST_PARAMS[stage.stage]["cognitoAppClientId"]
+    assert env["COGNITO_USER_POOL_ID"] == TEST_PARAMS[stage.stage]["cognitoUserPoolId"]
+
+
+# ------------------------------------------------------------------------------ operations
+
+
+def _alarms(stage: Packaged) -> dict[str, dict[str, Any]]:
+    return {k: v["Properties"] for k, v in stage.of_type("AWS::CloudWatch::Alarm").items()}
+
+
+def test_every_alarm_notifies_the_stage_topic_and_its_subscription_is_a_parameter(
+    stage: Packaged,
+) -> None:
+    alarms = _alarms(stage)
+    assert alarms
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["AlarmName"].startswith(f"boulderstat-{stage.stage}-"), name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+    topic = stage.resources["AlarmTopic"]["Properties"]
+    assert topic["TopicName"] == f"boulderstat-{stage.stage}-alarms"
+    (subscription,) = stage.of_type("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Endpoint"] == TEST_PARAMS[stage.stage]["alarmEmail"]
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
+
+
+def test_every_function_has_error_throttle_and_duration_alarms(stage: Packaged) -> None:
+    alarms = _alarms(stage)
+    for logical_id, function in stage.functions.items():
+        watching = {
+            alarm["MetricName"]: alarm
+            for alarm in alarms.values()
+            if alarm.get("Namespace") == "AWS/Lambda"
+            and alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
+        }
+        assert set(watching) == {"Errors", "Throttles", "Duration"}, logical_id
+        for metric in ("Errors", "Throttles"):
+            assert watching[metric]["Statistic"] == "Sum"
+            assert watching[metric]["Threshold"] == 0
+            assert watching[metric]["ComparisonOperator"] == "GreaterThanThreshold"
+        duration = watching["Duration"]
+        assert duration["ExtendedStatistic"] == "p99"
+        # 80% of the function's own timeout, in milliseconds.
+        assert duration["Threshold"] == function["Properties"]["Timeout"] * 800, logical_id
+
+
+def test_every_dead_letter_queue_alarms_as_soon_as_it_holds_a_message(stage: Packaged) -> None:
+    queues = {k for k, v in stage.of_type("AWS::SQS::Queue").items() if k.endswith("Queue")}
+    dead_letter = {k for k in queues if "DeadLetter" in k}
+    assert len(dead_letter) >= 2
+    watched = {
+        alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for alarm in _alarms(stage).values()
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and alarm["Threshold"] == 0
+        and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    }
+    assert dead_letter <= watched
+
+
+def test_api_5xx_rate_alarm(stage: Packaged) -> None:
+    (alarm,) = [a for a in _alarms(stage).values() if "Metrics" in a]
+    metrics = {m["Id"]: m for m in alarm["Metrics"]}
+    errors = metrics["errors"]["MetricStat"]["Metric"]
+    assert (errors["Namespace"], errors["MetricName"]) == ("AWS/ApiGateway", "5xx")
+    assert {"Name": "ApiId", "Value": {"Ref": "HttpApi"}} in errors["Dimensions"]
+    assert "errors / requests" in metrics["rate"]["Expression"]
+    assert alarm["Threshold"] == 0.05
+
+
+def test_http_api_access_log_has_latency_status_and_the_authorizer_error(stage: Packaged) -> None:
+    settings = stage.resources["HttpApiStage"]["Properties"]["AccessLogSettings"]
+    fields = json.loads(settings["Format"])
+    assert fields["status"] == "$context.status"
+    assert fields["responseLatency"] == "$context.responseLatency"
+    assert fields["integrationLatency"] == "$context.integrationLatency"
+    assert fields["authorizerError"] == "$context.authorizer.error"
+    assert fields["requestId"] == "$context.requestId"
+
+
+# Atlas' smallest tiers (M0, Flex) accept 500 connections; each pymongo client also keeps two
+# monitoring connections (heartbeat + round-trip time) to each server it talks to.
+SMALLEST_ATLAS_TIER_CONNECTIONS = 500
+MONITORING_CONNECTIONS_PER_CLIENT = 2
+
+
+def test_async_functions_have_reserved_concurrency_within_the_mongodb_budget(
+    stage: Packaged,
+) -> None:
+    pool = {
+        int(f["Properties"]["Environment"]["Variables"]["MONGODB_MAX_POOL_SIZE"])
+        for f in stage.functions.values()
+    }
+    assert pool == {2}
+    reserved = {
+        name: stage.function(name)["Properties"]["ReservedConcurrentExecutions"]
+        for name in ASYNC_FUNCTIONS
+    }
+    assert all(count >= 1 for count in reserved.values()), reserved
+    connections = sum(reserved.values()) * (2 + MONITORING_CONNECTIONS_PER_CLIENT)
+    # The pipeline at full burst leaves most of the smallest tier to the API.
+    assert connections <= SMALLEST_ATLAS_TIER_CONNECTIONS // 4, (reserved, connections)
