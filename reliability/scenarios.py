@@ -229,10 +229,13 @@ def duplicates(root: Path, media: int = 20, copies: int = 3) -> Result:
         climbers = _climbers(stack, 5)
         log = EventLog(stack)
         republished = 0
+        seen: set[str] = set()  # our own copies come back through the bus too: copy once
 
         def duplicate(event: dict[str, Any]) -> None:
             nonlocal republished
-            if event.get("detail-type") == "Media Uploaded":
+            media_id = event.get("detail", {}).get("media_id")
+            if event.get("detail-type") == "Media Uploaded" and media_id not in seen:
+                seen.add(media_id)
                 for _ in range(copies):
                     log.republish(event)
                     republished += 1

@@ -83,6 +83,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _held_by_another(document: MediaDocument, delivery_id: str | None) -> bool:
+    """Whether another delivery's lease on this version is still live."""
+    owner, until = document.processing_lease_owner, document.processing_lease_until
+    return owner is not None and owner != delivery_id and until is not None and until > _now()
+
+
 class MediaProcessor:
     def __init__(
         self,
@@ -115,6 +121,14 @@ class MediaProcessor:
             logger.info("nothing to process: deleted or superseded", media_id=uploaded.media_id)
             return ProcessingOutcome.SKIPPED
         if document.status in (MediaStatus.READY, MediaStatus.FAILED):
+            unpublished = not (
+                document.processed_event_published or document.failed_event_published
+            )
+            if unpublished and _held_by_another(document, delivery_id):
+                # The delivery that finished it may be publishing its event right now: a
+                # re-publish here would send it twice. If that delivery dies before setting the
+                # outbox flag, its lease ends and a later delivery (or the sweeper) completes it.
+                return ProcessingOutcome.BUSY
             return self.complete(document)
 
         claim = self._repository.claim_processing(

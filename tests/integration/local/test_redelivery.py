@@ -24,7 +24,7 @@ from boulderstat.events.catalog import MediaUploaded
 from boulderstat.local.stack import LocalStack
 from boulderstat.media.ids import new_media_id
 from boulderstat.media.ingest import uploaded_event
-from boulderstat.media.models import MediaDocument, ObjectVersion
+from boulderstat.media.models import MediaDocument, MediaMetadata, ObjectVersion
 from boulderstat.media.processing import MediaProcessor, ProcessingOutcome
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import MediaStatus
@@ -169,7 +169,7 @@ def test_a_dead_lettered_event_is_processed_after_redrive(
 
     moved = stack.redrive()
     assert moved[stack.queues.thumbnail.rsplit("/", 1)[-1]] == 1
-    again = _wait_for(lambda: repo.get(climber.sub, media_id), MediaStatus.READY)
+    again = _wait_for(lambda: repo.get(climber.sub, media_id), MediaStatus.READY, published=True)
     assert again.renditions and again.processed_event_published
     dlq = sqs.get_queue_attributes(
         QueueUrl=stack.queues.thumbnail_dlq, AttributeNames=["ApproximateNumberOfMessages"]
@@ -178,12 +178,59 @@ def test_a_dead_lettered_event_is_processed_after_redrive(
 
 
 def _wait_for(
-    read: Callable[[], MediaDocument | None], status: MediaStatus, timeout: float = 60
+    read: Callable[[], MediaDocument | None],
+    status: MediaStatus,
+    timeout: float = 60,
+    *,
+    published: bool = False,
 ) -> MediaDocument:
+    """`published`: also wait for the outbox flag (set just after the event went out)."""
     deadline = time.monotonic() + timeout
     while True:
         document = read()
-        if document is not None and document.status == status:
+        if (
+            document is not None
+            and document.status == status
+            and (document.processed_event_published or not published)
+        ):
             return document
         assert time.monotonic() < deadline, document
         time.sleep(0.2)
+
+
+def test_a_duplicate_never_republishes_what_the_finishing_delivery_is_publishing(
+    stack: LocalStack, db: Database, quiet_bucket: str
+) -> None:
+    """Between `ready` and its outbox flag, the winner is publishing: a duplicate stays quiet."""
+    assert stack.settings is not None
+    repo = MediaRepository(db)
+    publisher = RecordingPublisher()
+    processor = MediaProcessor(
+        repo,
+        MediaStorage(stack.client("s3"), quiet_bucket),
+        publisher,
+        stack.settings.with_overrides(media_bucket=quiet_bucket),
+    )
+    user_id = f"outbox-{uuid.uuid4().hex[:8]}"
+    document = _uploaded_photo(stack, repo, quiet_bucket, user_id, (100, 80))
+    event = uploaded_event(document, datetime.now(UTC))
+    claim = repo.claim_processing(
+        user_id, document.media_id, document.etag or "", owner="winner", lease_seconds=60
+    )
+    assert claim is not None and claim.granted
+    ready = repo.mark_ready(
+        user_id,
+        document.media_id,
+        document.etag or "",
+        renditions=[],
+        metadata=MediaMetadata(width=100, height=80),
+        placeholder=None,
+    )
+    assert ready is not None and not ready.processed_event_published
+
+    assert processor.process(event, delivery_id="duplicate") == ProcessingOutcome.BUSY
+    assert publisher.events == []
+    # The winner's own retry (it died before publishing) completes it; once, with its flag.
+    assert processor.process(event, delivery_id="winner") == ProcessingOutcome.REPUBLISHED
+    assert processor.process(event, delivery_id="another") == ProcessingOutcome.SKIPPED
+    assert [e.media_id for e in publisher.of_type("Media Processed")] == [document.media_id]
