@@ -364,6 +364,7 @@ def install_moto_checks() -> None:
         from moto.core.authorization import ActionAuthenticatorMixin
         from moto.iam.access_control import IAMRequestBase, PermissionResult
         from moto.s3.models import FakeBucket
+        from moto.s3.responses import S3Response
 
         if moto.__version__ != _SUPPORTED_MOTO:
             raise RuntimeError(
@@ -407,6 +408,15 @@ def install_moto_checks() -> None:
         ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3_action  # type: ignore[method-assign]
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal_action  # type: ignore[method-assign]
         FakeBucket.get_permission = bucket_permission  # type: ignore[method-assign]
+        original_delete_keys = S3Response._bucket_response_delete_keys
+
+        def delete_keys(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return original_delete_keys(self, *args, **kwargs)
+            finally:  # a keep-alive connection's next request must not inherit the signer
+                _delete_objects_signer.key = None
+
+        S3Response._bucket_response_delete_keys = delete_keys  # type: ignore[method-assign]
 
         original_request = IAMRequestBase._create_aws_request
 

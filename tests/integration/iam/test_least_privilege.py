@@ -294,3 +294,21 @@ def test_presigned_gets_are_checked_as_s3_checks_them(stack: LocalStack, iam: Lo
     writer = client_of(stack, iam, "upload_url", "s3")
     url = writer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key})
     assert requests.get(url, timeout=10).status_code == 403
+
+
+def test_a_batch_delete_is_checked_key_by_key(stack: LocalStack, iam: LocalIam) -> None:
+    """As S3 does (moto alone checks the bucket's ARN): allowed keys go, the others are
+    reported AccessDenied and stay."""
+    assert stack.settings is not None
+    bucket = stack.settings.media_bucket
+    owner = f"iam-{uuid.uuid4().hex}"
+    derived, original = f"derived/{owner}/m/e/320.webp", f"uploads/{owner}/m.jpg"
+    admin = stack.client("s3")
+    for key in (derived, original):
+        admin.put_object(Bucket=bucket, Key=key, Body=b"x")
+    response = client_of(stack, iam, "thumbnail", "s3").delete_objects(
+        Bucket=bucket, Delete={"Objects": [{"Key": derived}, {"Key": original}]}
+    )
+    assert [d["Key"] for d in response.get("Deleted", [])] == [derived]
+    assert [(e["Key"], e["Code"]) for e in response["Errors"]] == [(original, "AccessDenied")]
+    assert admin.head_object(Bucket=bucket, Key=original)["ContentLength"] == 1
