@@ -19,6 +19,16 @@ from reliability import scenarios
 from reliability.scenarios import Result
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
+SCENARIOS = (
+    "burst-one-worker",
+    "burst",
+    "climbs",
+    "duplicates",
+    "undecodable",
+    "sigkill",
+    "sigterm",
+    "mongo-outage",
+)
 GOAL_RATIO = 1.7
 
 
@@ -88,30 +98,60 @@ def write_report(results: list[Result], started: datetime, load: tuple[float, fl
     DOC.write_text("\n".join(lines))
 
 
+def refresh_rows(results: list[Result], started: datetime) -> None:
+    """Replaces the rows (and notes) of the scenarios just re-run in the existing report."""
+    lines = DOC.read_text().splitlines()
+    for result in results:
+        row = f"| {result.name} |"
+        lines = [_row(result) if line.startswith(row) else line for line in lines]
+        lines = [line for line in lines if not line.startswith(f"- {result.name}:")]
+        lines += [f"- {result.name}: {note}" for note in result.tally.notes]
+    at = next(n for n, line in enumerate(lines) if line.startswith("Run:"))
+    names = ", ".join(r.name for r in results)
+    lines.insert(
+        at + 1,
+        f"Rows re-run on {started:%Y-%m-%d %H:%M} UTC at commit {_commit()} "
+        f"(`python -m reliability --only ...`): {names}.",
+    )
+    DOC.write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m reliability")
     parser.add_argument(
         "--quick", action="store_true", help="smaller loads (a smoke run, not the figures)"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=list(SCENARIOS),
+        help="re-run these scenarios and replace their rows in the existing report",
     )
     args = parser.parse_args()
     scale = 0.25 if args.quick else 1.0
     started = datetime.now(UTC)
     load_start = os.getloadavg()[0]
     results: list[Result] = []
-    plan = [
-        lambda root: scenarios.burst(root, 1, media=int(100 * scale)),
-        lambda root: scenarios.burst(root, None, media=int(100 * scale)),
-        lambda root: scenarios.climbs(root, 20, seconds=60 * scale),
-        lambda root: scenarios.duplicates(root, media=int(20 * scale) or 4),
-        lambda root: scenarios.undecodable(root, media=int(20 * scale) or 4),
-        lambda root: scenarios.stack_killed(root, signal.SIGKILL, media=int(40 * scale) or 8),
-        lambda root: scenarios.stack_killed(root, signal.SIGTERM, media=int(40 * scale) or 8),
-        lambda root: scenarios.mongo_outage(
+    plan = {
+        "burst-one-worker": lambda root: scenarios.burst(root, 1, media=int(100 * scale)),
+        "burst": lambda root: scenarios.burst(root, None, media=int(100 * scale)),
+        "climbs": lambda root: scenarios.climbs(root, 20, seconds=60 * scale),
+        "duplicates": lambda root: scenarios.duplicates(root, media=int(20 * scale) or 4),
+        "undecodable": lambda root: scenarios.undecodable(root, media=int(20 * scale) or 4),
+        "sigkill": lambda root: scenarios.stack_killed(
+            root, signal.SIGKILL, media=int(40 * scale) or 8
+        ),
+        "sigterm": lambda root: scenarios.stack_killed(
+            root, signal.SIGTERM, media=int(40 * scale) or 8
+        ),
+        "mongo-outage": lambda root: scenarios.mongo_outage(
             root, media=int(40 * scale) or 8, outage=125 * scale if args.quick else 125
         ),
-    ]
+    }
+    assert list(plan) == list(SCENARIOS)
+    chosen = [plan[name] for name in (args.only or SCENARIOS)]
     with tempfile.TemporaryDirectory(prefix="boulderstat-reliability-") as tmp:
-        for step in plan:
+        for step in chosen:
             began = time.monotonic()
             result = step(Path(tmp))
             t = result.tally
@@ -122,7 +162,10 @@ def main() -> int:
                 flush=True,
             )
             results.append(result)
-    write_report(results, started, (load_start, os.getloadavg()[0]))
+    if args.only and DOC.exists():
+        refresh_rows(results, started)
+    else:
+        write_report(results, started, (load_start, os.getloadavg()[0]))
     print(f"wrote {DOC}")
     bad = [
         r.name

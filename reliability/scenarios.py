@@ -176,7 +176,8 @@ def mongo_outage(root: Path, media: int = 40, outage: float = 125) -> Result:
         time.sleep(2)
         moved = stack.redrive()
         tally = _finish(stack, items, None, started, budget=240)
-        tally.notes.insert(0, f"MongoDB killed {kills} times; redrive: {moved.strip()}")
+        moved_lines = "; ".join(line for line in moved.splitlines() if line.strip())
+        tally.notes.insert(0, f"MongoDB killed {kills} times; redrive: {moved_lines}")
         return Result(
             "MongoDB outage",
             f"{media} photos from 5 climbers, 10 at a time",
