@@ -1,6 +1,7 @@
-"""Benchmarks for boulderstat.imaging: `python -m bench` (or `make bench`).
+"""Benchmarks: `python -m bench` (or `make bench`); `--only media` or `--only coldstart`.
 
-They print numbers and never assert them. Each measured case runs in a fresh Python process so
-its peak RSS, read from the OS, is its own. Media are generated once into a cache folder under
-the system temp dir (see bench.media) and are never committed.
+They print numbers and never assert them. Each measured case runs in a fresh Python process:
+media cases so their peak RSS, read from the OS, is their own (media are generated once into a
+cache folder under the system temp dir, see bench.media, and never committed); cold-start cases
+(bench.coldstart) so every import is a first import.
 """

@@ -20,8 +20,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel, Field
-from pymongo.errors import ConnectionFailure
 
+from boulderstat.adapters.mongo import is_database_unavailable
 from boulderstat.errors import DomainError, PayloadTooLarge, Unauthorized
 
 logger = Logger()
@@ -106,8 +106,13 @@ def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
         reason = "; ".join(str(e.get("msg", e["type"])) for e in error.errors())
         return error_response(415, "unsupported_media_type", f"{reason}; send application/json")
 
-    @app.exception_handler(ConnectionFailure)
-    def _database_down(error: ConnectionFailure) -> Response:
+    # Any exception no handler above claims: a database outage is a 503, the rest stays a
+    # crash (Lambda logs it, API Gateway answers 500). Matching pymongo's ConnectionFailure by
+    # class would import pymongo into functions that never use it (~120 ms of cold start).
+    @app.exception_handler(Exception)
+    def _database_down(error: Exception) -> Response:
+        if not is_database_unavailable(error):
+            raise error
         logger.exception("database unavailable")
         return error_response(503, "service_unavailable", "The database is unavailable; retry.")
 

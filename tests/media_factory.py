@@ -17,13 +17,16 @@ import io
 import struct
 import subprocess
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageCms, ImageDraw, ImageOps
 
 __all__ = [
     "SCENE_SIZE",
+    "STORED_TO_SCENE",
+    "UPRIGHT",
     "animated",
     "audio_only_mp4",
     "avif",
@@ -57,22 +60,27 @@ SCENE_SIZE = (120, 80)
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
 WHITE = (255, 255, 255)
+UPRIGHT = ("red", "blue", "white", "white")  # scene_corners of the upright scene
 
-# What a viewer does to stored pixels for each EXIF orientation (Pillow's turns are CCW), and
-# so what a camera did to the upright scene when it stored them: the inverse.
-_VIEWER_FIX = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-_INVERSE = {
-    Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90,
-    Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270,
+# Where each stored pixel belongs in the upright scene, as the EXIF standard defines the
+# Orientation tag (CIPA DC-008, tag 0x0112: which visual side the stored 0th row and 0th
+# column are). Written from the standard's wording, not from any transpose table, so a
+# mistake in the production table cannot hide in here. For an upright scene W x H, the stored
+# pixel (c, r) of orientation n is the scene's pixel STORED_TO_SCENE[n](c, r, W, H):
+#   1: row 0 = top,    col 0 = left      5: row 0 = left,  col 0 = top
+#   2: row 0 = top,    col 0 = right     6: row 0 = right, col 0 = top
+#   3: row 0 = bottom, col 0 = right     7: row 0 = right, col 0 = bottom
+#   4: row 0 = bottom, col 0 = left      8: row 0 = left,  col 0 = bottom
+_Map = Callable[[int, int, int, int], tuple[int, int]]
+STORED_TO_SCENE: dict[int, _Map] = {
+    1: lambda c, r, w, h: (c, r),
+    2: lambda c, r, w, h: (w - 1 - c, r),
+    3: lambda c, r, w, h: (w - 1 - c, h - 1 - r),
+    4: lambda c, r, w, h: (c, h - 1 - r),
+    5: lambda c, r, w, h: (r, c),
+    6: lambda c, r, w, h: (w - 1 - r, c),
+    7: lambda c, r, w, h: (w - 1 - r, h - 1 - c),
+    8: lambda c, r, w, h: (r, h - 1 - c),
 }
 
 _XMP = (
@@ -155,6 +163,27 @@ def _camera_exif(orientation: int, *, gps: bool) -> Image.Exif:
     return exif
 
 
+def _stored(scene: Image.Image, orientation: int) -> Image.Image:
+    """The scene's pixels laid out as a camera at `orientation` stores them.
+
+    The mapping is affine, so one Pillow affine resample does it fast; the coefficients are
+    read off STORED_TO_SCENE, and a grid of pixels is then checked against it one by one.
+    """
+    width, height = scene.size
+    to_scene = STORED_TO_SCENE[orientation]
+    size = (height, width) if orientation >= 5 else (width, height)
+    (ox, oy), (cx, cy), (rx, ry) = (to_scene(*p, width, height) for p in ((0, 0), (1, 0), (0, 1)))
+    a, b, d, e = cx - ox, rx - ox, cy - oy, ry - oy
+    # Pillow samples the input at output pixel centres (c + 0.5, r + 0.5).
+    coefficients = (a, b, ox + 0.5 - (a + b) / 2, d, e, oy + 0.5 - (d + e) / 2)
+    stored = scene.transform(size, Image.Transform.AFFINE, coefficients, Image.Resampling.NEAREST)
+    for c in range(0, size[0], max(1, size[0] // 17)):
+        for r in range(0, size[1], max(1, size[1] // 13)):
+            expected = scene.getpixel(to_scene(c, r, width, height))
+            assert stored.getpixel((c, r)) == expected, (orientation, c, r)
+    return stored
+
+
 def oriented_photo(
     path: Path,
     orientation: int,
@@ -166,13 +195,18 @@ def oriented_photo(
     """The upright scene stored the way a camera held at `orientation` stores it, with EXIF
     (orientation, make/model and, unless `gps=False`, a GPS position), an XMP packet and an
     sRGB ICC profile. `size` is the upright size. `fmt` is any Pillow format that keeps EXIF.
+
+    Checked against Pillow's own `ImageOps.exif_transpose` before it is returned: the photo is
+    right by two independent readings of the standard, or the test stops here.
     """
-    fix = _VIEWER_FIX[orientation]
-    scene = upright_scene(size)
-    stored = scene if fix is None else scene.transpose(_INVERSE.get(fix, fix))
+    stored = _stored(upright_scene(size), orientation)
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     exif = _camera_exif(orientation, gps=gps).tobytes()
     stored.save(path, fmt, quality=90, exif=exif, xmp=_XMP, icc_profile=icc)
+    with Image.open(path) as saved:
+        shown = ImageOps.exif_transpose(saved)
+    if shown.size != size or scene_corners(shown) != UPRIGHT:
+        raise AssertionError(f"orientation {orientation} photo is not upright in Pillow's view")
     return path
 
 

@@ -1,26 +1,52 @@
-"""boto3 clients with timeouts and bounded retries, pointed at the local stack when configured."""
+"""boto3 clients with timeouts and bounded retries, pointed at the local stack when configured.
+
+boto3 costs ~100 ms to import and each client ~30 ms to build, so a client is built on its
+first call, not when the service holding it is: `GET /climbs` never needs EventBridge.
+"""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from boulderstat.adapters.connections import per_container
 from boulderstat.settings import Settings
 
-_CONFIG = Config(
-    connect_timeout=3,
-    read_timeout=15,
-    retries={"max_attempts": 3, "mode": "standard"},
-)
+
+class AwsClient:
+    """A boto3 client for one service, built on first use (attribute access)."""
+
+    def __init__(self, service: str, settings: Settings) -> None:
+        self.service = service
+        self._settings = settings
+        self._client: Any = None
+
+    @property
+    def built(self) -> bool:
+        return self._client is not None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # only reached before __init__ ran (copy, pickle)
+            raise AttributeError(name)
+        if self._client is None:
+            self._client = _new_client(self.service, self._settings)
+        return getattr(self._client, name)
 
 
-@cache
+@per_container
 def aws_client(service: str, settings: Settings) -> Any:
     """A client per (service, settings): Lambda containers reuse it across invocations."""
-    config = _CONFIG
+    return AwsClient(service, settings)
+
+
+def _new_client(service: str, settings: Settings) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=3,
+        read_timeout=15,
+        retries={"max_attempts": 3, "mode": "standard"},
+    )
     if service == "s3":
         # Path-style keeps presigned URLs valid against a local endpoint (no bucket subdomains).
         config = config.merge(

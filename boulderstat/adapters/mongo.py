@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from functools import cache
+import sys
+from typing import TYPE_CHECKING
 
-from pymongo import MongoClient
-from pymongo.database import Database
-
+from boulderstat.adapters.connections import on_drop, per_container
+from boulderstat.adapters.parameters import secure_parameter
 from boulderstat.settings import Settings
+
+if TYPE_CHECKING:
+    from pymongo import MongoClient
+    from pymongo.database import Database
+
+_clients: list[MongoClient] = []
 
 
 def _mongodb_uri(settings: Settings) -> str:
     if settings.mongodb_uri:
         return settings.mongodb_uri
     if settings.mongodb_uri_parameter:
-        # Imported lazily: only deployed functions fetch the secret from SSM.
-        from aws_lambda_powertools.utilities import parameters
-
-        value = parameters.get_parameter(settings.mongodb_uri_parameter, decrypt=True, max_age=300)
-        return str(value)
+        return secure_parameter(settings.mongodb_uri_parameter, settings)
     raise RuntimeError("Set MONGODB_URI or MONGODB_URI_PARAMETER")
 
 
-@cache
+@per_container
 def mongo_database(settings: Settings) -> Database:
+    from pymongo import MongoClient
+
     timeout = settings.mongodb_timeout_ms
     client: MongoClient = MongoClient(
         _mongodb_uri(settings),
@@ -35,4 +39,20 @@ def mongo_database(settings: Settings) -> Database:
         tz_aware=True,
         appname=f"boulderstat-{settings.stage}",
     )
+    _clients.append(client)
     return client[settings.mongodb_database]
+
+
+def _close_clients() -> None:
+    while _clients:
+        _clients.pop().close()
+
+
+on_drop(_close_clients)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True for pymongo's connection failures, without importing pymongo to find out: a
+    function that never loaded pymongo cannot have raised one."""
+    errors = sys.modules.get("pymongo.errors")
+    return errors is not None and isinstance(error, errors.ConnectionFailure)

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.shared.cookies import Cookie
-from aws_lambda_powertools.utilities.parameters import SSMProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
+from boulderstat.adapters.parameters import ParameterUnavailable, secure_parameter
 from boulderstat.auth.cookie import (
     cleared_refresh_cookie,
     is_token_shaped,
@@ -131,7 +129,7 @@ def _mapped(error: OAuthError, step: str) -> Exception:
     return SignInFailed("Sign-in is misconfigured on the server; an operator has to fix it")
 
 
-@cache
+@per_container
 def sign_in_sessions(settings: Settings) -> SignInSessions:
     """The service for a stage's settings (cached: a Lambda container reuses it)."""
     if not settings.cognito_domain or not settings.cognito_client_ids:
@@ -158,15 +156,10 @@ def _client_secret(settings: Settings) -> str | None:
     if not name:
         return None
     try:
-        return str(_ssm(settings).get(name, decrypt=True, max_age=300))
-    except GetParameterError:
+        return secure_parameter(name, settings, max_age=300)
+    except ParameterUnavailable:
         logger.error("cannot read the app client secret", parameter=name)
         raise ServiceUnavailable(UNAVAILABLE) from None
-
-
-@cache
-def _ssm(settings: Settings) -> SSMProvider:
-    return SSMProvider(boto3_client=aws_client("ssm", settings))
 
 
 def viewer_cookie_signer(settings: Settings) -> ViewerCookies | None:
@@ -175,8 +168,8 @@ def viewer_cookie_signer(settings: Settings) -> ViewerCookies | None:
     if not settings.cdn_key_pair_id or not name:
         return None
     try:
-        pem = str(_ssm(settings).get(name, decrypt=True, max_age=300))
-    except GetParameterError:
+        pem = secure_parameter(name, settings, max_age=300)
+    except ParameterUnavailable:
         logger.error("cannot read the CloudFront signing key", parameter=name)
         raise ServiceUnavailable(UNAVAILABLE) from None
     return ViewerCookies(settings.cdn_key_pair_id, pem)

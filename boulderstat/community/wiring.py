@@ -8,11 +8,11 @@ and keeps one MongoDB client and one boto3 client per container.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from pymongo.database import Database
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.community.cards import CardBuilder
 from boulderstat.community.climbers import Climbers
@@ -62,7 +62,7 @@ def ensure_indexes(community: Community) -> None:
     community.feed.ensure_indexes()
 
 
-@cache
+@per_container
 def community() -> Community:
     settings = get_settings()
     built = build(

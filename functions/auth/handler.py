@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -23,11 +22,9 @@ from boulderstat.auth.origin import check_origin
 from boulderstat.auth.sessions import SessionTokensOut, sign_in_sessions, viewer_cookie_signer
 from boulderstat.http_api import ApiError, create_http_app, error_response
 from boulderstat.media.viewer_cookies import cleared_viewer_cookies
+from boulderstat.observability import lambda_handler, metrics
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 
 # Token responses must never be cached (RFC 6749 section 5.1).
@@ -130,10 +127,6 @@ def logout() -> Response[None]:
 
 
 # log_event / capture_response pinned off: the event holds cookies and codes, responses tokens.
-@logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
-)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -7,25 +7,21 @@ publishing them again is safe (consumers dedupe on `idempotency_key`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.climbs.outbox import ClimbOutbox
 from boulderstat.climbs.repository import ClimbRepository
 from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.observability import lambda_handler, logger, metrics
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@cache
+@per_container
 def outbox() -> ClimbOutbox:
     settings = get_settings()
     return ClimbOutbox(
@@ -34,9 +30,7 @@ def outbox() -> ClimbOutbox:
     )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     flushed = outbox().sweep(datetime.now(UTC))
     metrics.add_metric(name="ClimbOutboxesFlushed", unit=MetricUnit.Count, value=flushed)

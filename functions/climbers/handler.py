@@ -1,31 +1,28 @@
 """Profiles, search, follows and blocks: /me, /me/followers, /me/following, /me/blocked and
 /climbers/... Thin: validation by Powertools and pydantic, the rules in `Climbers`."""
 
-from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from boulderstat.adapters.connections import per_container
 from boulderstat.community.api import ERRORS, NO_CONTENT, NOT_FOUND, ClimberIdPath
 from boulderstat.community.climbers import ClimberList, ClimberProfile, Climbers, FollowView
 from boulderstat.community.profiles import Profile, ProfileChanges
 from boulderstat.community.wiring import community
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 TAGS = ["community"]
 Limit = Annotated[int, Query(ge=1, le=100, description="At most this many.")]
 
 
-@cache
+@per_container
 def climbers() -> Climbers:
     return community().climbers
 
@@ -173,8 +170,6 @@ def my_blocked(limit: Limit = 50) -> ClimberList:
     return climbers().blocked(caller_id(app), limit=limit)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -6,10 +6,8 @@ the JWT `sub`, and `ClimbService` does the rest.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -18,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.climbs.cursor import CLIMB_ID_PATTERN
 from boulderstat.climbs.models import (
@@ -42,12 +41,10 @@ from boulderstat.http_api import (
     caller_id,
     create_http_app,
 )
+from boulderstat.observability import lambda_handler, metrics
 from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 
 TAGS = ["climbs"]
@@ -106,7 +103,7 @@ def _ok(description: str, status: int = 200) -> dict[int, Any]:
     }
 
 
-@cache
+@per_container
 def climb_service() -> ClimbService:
     """Built on first use and kept for the container's life (one Mongo client, one boto3 client)."""
     settings = get_settings()
@@ -225,8 +222,6 @@ def delete_climb(climb_id: ClimbIdPath, if_match: IfMatchHeader = None) -> Respo
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

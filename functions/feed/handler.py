@@ -1,29 +1,26 @@
 """Reading others' climbs as feed cards: /feed, /feed/discover, /climbers/{id}/climbs and
 /climbs/{id}/card. Read-only; visibility, follows and blocks are enforced in `Feed`'s queries."""
 
-from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from boulderstat.adapters.connections import per_container
 from boulderstat.community.api import ERRORS, NOT_FOUND, ClimberIdPath, ClimbIdPath, PageQuery
 from boulderstat.community.cards import FeedCard, FeedPage
 from boulderstat.community.feed import Feed
 from boulderstat.community.wiring import community
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 TAGS = ["feed"]
 
 
-@cache
+@per_container
 def feed() -> Feed:
     return community().feed
 
@@ -72,8 +69,6 @@ def climb_card(climb_id: ClimbIdPath) -> FeedCard:
     return feed().card(caller_id(app), climb_id)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

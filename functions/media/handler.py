@@ -3,16 +3,15 @@
 # No `from __future__ import annotations`: the resolver reads route annotations (Body, Query)
 # from the function it calls, which `tracer.capture_method` wraps, so string annotations would
 # be resolved in the tracer's module and the body would be taken for a query parameter.
-from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.http_api import (
@@ -28,17 +27,15 @@ from boulderstat.media.delivery import MediaLinks
 from boulderstat.media.library import MediaLibrary
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
+from boulderstat.observability import lambda_handler, logger, metrics, tracer
 from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 _settings = get_settings()
 app = create_http_app(max_body_bytes=_settings.max_body_bytes)
 
 
-@cache
+@per_container
 def library() -> MediaLibrary:
     settings = get_settings()
     storage = MediaStorage(aws_client("s3", settings), settings.media_bucket)
@@ -110,8 +107,6 @@ def delete_media(media_id: MediaIdPath, if_match: IfMatchHeader = None) -> Respo
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -6,15 +6,14 @@ Lambda retries it (ingest is idempotent, so records already handled are no-ops o
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.ingest import (
@@ -27,11 +26,8 @@ from boulderstat.media.ingest import (
 from boulderstat.media.keys import decode_notification_key
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
+from boulderstat.observability import lambda_handler, logger, metrics
 from boulderstat.settings import get_settings
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
 _METRIC_NAMES = {
     IngestOutcome.UPLOADED: "UploadAccepted",
@@ -43,7 +39,7 @@ _METRIC_NAMES = {
 }
 
 
-@cache
+@per_container
 def ingest_service() -> IngestService:
     settings = get_settings()
     return IngestService(
@@ -65,9 +61,7 @@ def object_created(record: S3EventRecord) -> ObjectCreated:
     )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 @event_source(data_class=S3Event)
 def handler(event: S3Event, context: Any) -> dict[str, Any]:
     notifications = []

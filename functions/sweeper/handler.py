@@ -6,13 +6,12 @@ sees them); the next scheduled run tries those items again, so the schedule is t
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.ingest import IngestService
@@ -20,15 +19,12 @@ from boulderstat.media.processing import MediaProcessor
 from boulderstat.media.repository import MediaRepository, ScanPositions
 from boulderstat.media.storage import MediaStorage
 from boulderstat.media.sweeper import MediaSweeper, raise_for_errors
+from boulderstat.observability import lambda_handler, logger, metrics
 from boulderstat.settings import get_settings
 from boulderstat.time_budget import TimeBudget
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@cache
+@per_container
 def sweeper() -> MediaSweeper:
     settings = get_settings()
     db = mongo_database(settings)
@@ -46,9 +42,7 @@ def sweeper() -> MediaSweeper:
     )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     budget = TimeBudget.before_timeout(
         context.get_remaining_time_in_millis(),

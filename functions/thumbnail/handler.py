@@ -7,29 +7,25 @@ destination take over.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import envelopes, parse
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.catalog import MediaUploaded
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.processing import MediaProcessor
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
+from boulderstat.observability import lambda_handler, logger, metrics
 from boulderstat.settings import get_settings
 from boulderstat.time_budget import TimeBudget
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@cache
+@per_container
 def processor() -> MediaProcessor:
     settings = get_settings()
     return MediaProcessor(
@@ -40,9 +36,7 @@ def processor() -> MediaProcessor:
     )
 
 
-@logger.inject_lambda_context(clear_state=True)  # keys appended below are this event's only
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     uploaded: MediaUploaded = parse(
         event, model=MediaUploaded, envelope=envelopes.EventBridgeEnvelope

@@ -3,16 +3,15 @@
 # No `from __future__ import annotations`: the resolver reads route annotations (Body, Query)
 # from the function it calls, which `tracer.capture_method` wraps, so string annotations would
 # be resolved in the tracer's module and the body would be taken for a query parameter.
-from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
 from boulderstat.media.api_models import UploadGrant, UploadRequest
@@ -20,15 +19,13 @@ from boulderstat.media.climb_ownership import MongoClimbOwnership
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
 from boulderstat.media.uploads import UploadService
+from boulderstat.observability import lambda_handler, logger, metrics, tracer
 from boulderstat.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 
 
-@cache
+@per_container
 def uploads() -> UploadService:
     settings = get_settings()
     db = mongo_database(settings)
@@ -52,8 +49,6 @@ def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadG
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

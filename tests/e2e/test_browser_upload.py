@@ -3,12 +3,14 @@ POST (cross-origin, so the bucket's CORS rules are exercised), and see the proce
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 
 from boulderstat.local.stack import LocalStack
 from tests import media_factory
@@ -61,7 +63,11 @@ def test_browser_upload_shows_the_processed_rendition(
     expect(rendition).to_be_visible()
     page.wait_for_function("document.querySelector('#rendition').naturalWidth > 0")
     natural = rendition.evaluate("img => [img.naturalWidth, img.naturalHeight]")
-    assert natural[0] < natural[1], natural  # upright portrait, as the climber held the phone
+    assert natural[0] < natural[1], natural  # portrait, as the climber held the phone
+    # ... and upright, not upside down or mirrored: the pixels the browser shows have the
+    # scene's red block top-left and blue block top-right (a 180-degree turn is portrait too).
+    shown = Image.open(io.BytesIO(rendition.screenshot()))
+    assert media_factory.scene_corners(shown) == media_factory.UPRIGHT
     assert not [line for line in console if "CORS" in line], console
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from boulderstat.auth.cookie import REFRESH_COOKIE_NAME, SetCookie
+from boulderstat.auth.cookie import SetCookie
 from boulderstat.auth.pkce import new_code_verifier
 from boulderstat.local.stack import LocalStack
 from boulderstat.settings import Settings
@@ -29,7 +29,7 @@ TOKEN_FIELDS = {"id_token", "access_token", "expires_in", "token_type"}
 
 
 def _assert_protected(cookie: SetCookie) -> None:
-    assert cookie.name == REFRESH_COOKIE_NAME
+    assert cookie.name == "boulderstat_refresh"
     assert cookie.http_only
     assert cookie.secure
     assert cookie.same_site == "Strict"

@@ -11,7 +11,6 @@ from pymongo.database import Database
 
 from boulderstat.local.stack import LocalStack
 from boulderstat.local.subscriber import Subscriber
-from boulderstat.media.keys import derived_prefix
 from boulderstat.media.models import MediaMetadata, ObjectVersion, Rendition
 from boulderstat.media.repository import MediaRepository
 from boulderstat.settings import Settings
@@ -82,7 +81,7 @@ def test_ready_media_shows_rendition_and_original_urls(
     renditions = []
     for width in (32, 16):
         body = photo("webp", (width, width * 3 // 4))
-        key = f"{derived_prefix(alice.sub, media_id)}{version.etag}/w{width}.webp"
+        key = f"derived/{alice.sub}/{media_id}/{version.etag}/w{width}.webp"
         s3.put_object(Bucket=settings.media_bucket, Key=key, Body=body, ContentType="image/webp")
         renditions.append(
             Rendition(
@@ -184,7 +183,7 @@ def test_delete_removes_original_derived_objects_and_document(
             timeout=60,
         )
     s3 = stack.client("s3")
-    prefix = derived_prefix(alice.sub, media_id)
+    prefix = f"derived/{alice.sub}/{media_id}/"  # where renditions live (docs, IAM)
     for name in ("extra/poster.jpg", "w320.webp"):
         s3.put_object(Bucket=settings.media_bucket, Key=prefix + name, Body=b"x")
     existing = keys_under(stack, settings, grant["key"]) + keys_under(stack, settings, prefix)

@@ -25,7 +25,7 @@ from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.local.functions import invoke
 from boulderstat.local.stack import LocalStack
 from boulderstat.local.subscriber import Subscriber
-from boulderstat.media.processing import IMMUTABLE, MAX_ATTEMPTS, MediaProcessor
+from boulderstat.media.processing import MediaProcessor
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
 from tests import media_factory
@@ -117,7 +117,8 @@ def test_sideways_photo_becomes_upright_renditions_without_metadata(
         assert (
             head["ContentType"] == {"webp": "image/webp", "jpeg": "image/jpeg"}[summary["format"]]
         )
-        assert head["CacheControl"] == IMMUTABLE
+        # Renditions live under a per-version key: a year and immutable is truthful.
+        assert head["CacheControl"] == "public, max-age=31536000, immutable"
         assert head["ContentLength"] == summary["bytes"]
         image = pipeline.image(summary["key"])
         assert image.size == (summary["width"], summary["height"])
@@ -251,7 +252,7 @@ def test_a_version_that_keeps_crashing_ends_failed(
         {
             "$set": {
                 "status": "processing",
-                "processing_attempts": MAX_ATTEMPTS,
+                "processing_attempts": 3,  # the 3-attempt rule
                 "processing_lease_until": None,
             }
         },
@@ -259,6 +260,17 @@ def test_a_version_that_keeps_crashing_ends_failed(
     another_delivery = {**pipeline.uploaded_event(media_id), "id": "fourth-delivery"}
     assert invoke("thumbnail", another_delivery)["outcome"] == "failed"
     assert pipeline.media(media_id)["status"] == "failed"
+
+
+def test_a_third_attempt_still_processes(pipeline: Pipeline, db: Database, tmp_path: Path) -> None:
+    media_id = pipeline.upload(media_factory.oriented_photo(tmp_path / "p.jpg", 1), "image/jpeg")
+    pipeline.finished(media_id)
+    db.media.update_one(
+        {"_id": media_id},
+        {"$set": {"status": "processing", "processing_attempts": 2}},  # two claims crashed
+    )
+    assert invoke("thumbnail", pipeline.uploaded_event(media_id))["outcome"] == "processed"
+    assert pipeline.media(media_id)["status"] == "ready"
 
 
 def test_a_deleted_media_item_is_skipped(pipeline: Pipeline, db: Database, tmp_path: Path) -> None:

@@ -82,9 +82,52 @@ def test_font_table_is_monotonic_and_covers_the_v_scale() -> None:
     assert set(numbers) == set(range(-1, 18))  # every V grade has a Font equivalent
 
 
-@pytest.mark.parametrize("font", sorted(FONT_TO_V))
-def test_every_font_grade_in_the_table_parses(font: str) -> None:
-    assert parse_grade(f"f{font}") == FONT_TO_V[font]
+# The published Font <-> V consensus chart (Wikipedia, "Grade (bouldering)", comparison table),
+# copied here by hand as literals: the expected values must not come from FONT_TO_V.
+PUBLISHED_FONT_TO_V = [
+    ("3", "VB"),
+    ("4-", "V0"),
+    ("4", "V0"),
+    ("4+", "V0"),
+    ("5", "V1"),
+    ("5+", "V2"),
+    ("6A", "V3"),
+    ("6A+", "V3"),
+    ("6B", "V4"),
+    ("6B+", "V4"),
+    ("6C", "V5"),
+    ("6C+", "V5"),
+    ("7A", "V6"),
+    ("7A+", "V7"),
+    ("7B", "V8"),
+    ("7B+", "V8"),
+    ("7C", "V9"),
+    ("7C+", "V10"),
+    ("8A", "V11"),
+    ("8A+", "V12"),
+    ("8B", "V13"),
+    ("8B+", "V14"),
+    ("8C", "V15"),
+    ("8C+", "V16"),
+    ("9A", "V17"),
+]
+
+
+def _v_number(label: str) -> int:
+    """The V-number of a V label, read off the label itself (VB is -1, one below V0)."""
+    return -1 if label == "VB" else int(label.removeprefix("V"))
+
+
+def test_the_published_chart_has_all_25_font_grades() -> None:
+    assert len(PUBLISHED_FONT_TO_V) == 25
+    assert {font for font, _ in PUBLISHED_FONT_TO_V} == set(FONT_TO_V)
+
+
+@pytest.mark.parametrize(("font", "v_label"), PUBLISHED_FONT_TO_V)
+def test_every_font_grade_lands_on_the_published_v_grade(font: str, v_label: str) -> None:
+    assert parse_grade(f"f{font}") == _v_number(v_label)
+    assert parse_grade(f"Font {font.lower()}") == _v_number(v_label)
+    assert grade_label(parse_grade(f"f{font}")) == v_label
 
 
 @pytest.mark.parametrize(("grade", "label"), [(-1, "VB"), (0, "V0"), (5, "V5"), (17, "V17")])

@@ -1,0 +1,57 @@
+"""One cold start per process: `python -m bench.coldstart_case MODULE EVENT_JSON OUT_JSON`.
+
+Imports MODULE (a handler module, or bench.coldstart_reference), then calls its `handler` once
+with the event, and writes the two times to OUT_JSON (the handlers log to stdout). Nothing but
+the standard library is imported before the clock starts, so the import time is the module's
+own; interpreter start-up is the same for every case and is left out. Run by bench.coldstart.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+
+class _Context:
+    """The attributes Powertools reads from a Lambda context."""
+
+    function_name = "bench"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:000000000000:function:bench"
+    aws_request_id = str(uuid.uuid4())
+    function_version = "$LATEST"
+    log_group_name = "bench"
+    log_stream_name = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 300_000
+
+
+def main() -> None:
+    module_name, event_path, out_path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    event = json.loads(event_path.read_text())
+    started = time.perf_counter()
+    module = importlib.import_module(module_name)
+    imported = time.perf_counter()
+    response = module.handler(event, _Context())
+    invoked = time.perf_counter()
+    status = response.get("statusCode") if isinstance(response, dict) else None
+    result = {
+        "import_ms": (imported - started) * 1000,
+        "invoke_ms": (invoked - imported) * 1000,
+        "status": status,
+        "xray_imported": "aws_xray_sdk" in sys.modules,
+        "boto3_imported": "boto3" in sys.modules,
+        "pymongo_imported": "pymongo" in sys.modules,
+        "pil_imported": "PIL.Image" in sys.modules,
+    }
+    out_path.write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

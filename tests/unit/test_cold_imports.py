@@ -1,0 +1,73 @@
+"""What importing each function's handler loads, in a fresh interpreter (never timed).
+
+A cold start pays for every module a handler imports. With tracing off, no handler may load
+the X-Ray SDK; boto3 is loaded on a function's first AWS call, not at import; Pillow only by
+the function that renders media; the auth function never loads pymongo. The timings behind
+these rules are `make bench` (bench/coldstart.py) and docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Every function, found on disk: a new one is checked without anyone remembering to add it.
+HANDLERS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
+# Functions that render or fail media load Pillow through the processing module; the sweeper
+# only fails stuck items with it, but runs on a schedule, where a cold start costs nobody.
+LOADS_PILLOW = {"thumbnail", "sweeper"}
+WATCHED = ["aws_xray_sdk", "boto3", "botocore.client", "pymongo", "PIL", "jwt", "requests"]
+
+
+def _loaded_after_import(module: str, **env: str) -> set[str]:
+    script = (
+        "import importlib, json, sys\n"
+        f"importlib.import_module({module!r})\n"
+        f"print(json.dumps([m for m in {WATCHED!r} if m in sys.modules]))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "LAMBDA_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("name", HANDLERS)
+def test_what_each_handler_loads_at_import_with_tracing_off(name: str) -> None:
+    loaded = _loaded_after_import(f"functions.{name}.handler", POWERTOOLS_TRACE_DISABLED="true")
+
+    assert "aws_xray_sdk" not in loaded
+    # Powertools itself loads the bare `botocore` package (a version check); clients need more.
+    assert not loaded & {"boto3", "botocore.client"}  # built by the adapters on first use
+    assert not loaded & {"jwt", "requests"}  # local-only and test-only libraries
+    assert ("PIL" in loaded) == (name in LOADS_PILLOW)  # no Pillow in the HTTP API
+    if name == "auth":
+        assert "pymongo" not in loaded  # sign-in never touches MongoDB
+
+
+def test_tracing_is_off_outside_lambda_without_being_told() -> None:
+    # Powertools' rule: no LAMBDA_TASK_ROOT, no tracing (the local stack, tests, scripts).
+    assert "aws_xray_sdk" not in _loaded_after_import("functions.climbs.handler")
+
+
+def test_tracing_on_does_load_the_xray_sdk() -> None:
+    """The control: the checks above can see the SDK when it is there."""
+    loaded = _loaded_after_import(
+        "functions.climbs.handler",
+        LAMBDA_TASK_ROOT=str(ROOT),
+        POWERTOOLS_TRACE_DISABLED="false",
+    )
+
+    assert "aws_xray_sdk" in loaded
