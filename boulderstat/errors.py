@@ -62,3 +62,21 @@ class UnsupportedMediaType(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
+
+
+class UnknownQueryParameter(InvalidRequest):
+    """A misspelt filter (`min_grad=V5`) must not silently return everything."""
+
+    code = "unknown_query_parameter"
+
+
+class InvalidCursor(InvalidRequest):
+    """A cursor this API did not issue (or from an older, incompatible version)."""
+
+    code = "invalid_cursor"
+
+
+class MalformedBody(InvalidRequest):
+    """A body that is not UTF-8 JSON at all (as opposed to JSON that breaks the schema: 422)."""
+
+    code = "malformed_body"

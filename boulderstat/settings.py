@@ -91,8 +91,6 @@ class Settings:
 
     # API
     max_body_bytes: int = 64 * 1024
-    page_size_default: int = 20
-    page_size_max: int = 100
 
     @property
     def cognito_issuer(self) -> str:
@@ -149,8 +147,6 @@ _INTS = {
     "web_video_min_bytes",
     "max_body_bytes",
     "refresh_token_validity_seconds",
-    "page_size_default",
-    "page_size_max",
     "viewer_cookie_seconds",
     "sweep_pending_grace_seconds",
     "sweep_stuck_after_seconds",

@@ -7,21 +7,26 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
 from boulderstat.auth.pkce import VERIFIER_SHAPE
 
 
 class CodeExchange(BaseModel):
     """POST /auth/token: what the web app got back from the hosted UI, plus its PKCE verifier."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.CODE_EXCHANGE))
 
     code: str = Field(min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9._~+/=-]+$", repr=False)
-    redirect_uri: str = Field(min_length=1, max_length=2048, pattern=r"^https?://[^\s]+$")
+    # `\x85` spelled out: pydantic's regex counts it as whitespace, JSON Schema's (ECMA) does not.
+    redirect_uri: str = Field(min_length=1, max_length=2048, pattern=r"^https?://[^\s\x85]+$")
     code_verifier: str = Field(pattern=VERIFIER_SHAPE.pattern, repr=False)
 
 
 class SessionTokens(BaseModel):
     """The body of /auth/token and /auth/refresh. The refresh token is only ever a cookie."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.SESSION_TOKENS))
 
     id_token: str = Field(repr=False)
     access_token: str = Field(repr=False)

@@ -1,33 +1,21 @@
-"""Opaque page cursors: the sort key of the last climb a page returned.
-
-Keyset pagination stays correct while climbs are added or deleted between pages (no skipped or
-repeated items, unlike page numbers) and costs one index range scan per page. The cursor is
-base64url JSON so clients treat it as opaque; it carries only the sort key, never a filter or a
-user id (every query is scoped to the caller anyway).
-"""
+"""Page cursors of GET /climbs: the sort key (climb_date, climb_id) of the last climb a page
+returned, through the one cursor codec every list route uses (`boulderstat.pagination`)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from boulderstat.errors import InvalidCursor
+from boulderstat.pagination import BAD_CURSOR, cursor_param
+from boulderstat.pagination import decode_cursor as _decode
+from boulderstat.pagination import encode_cursor as _encode
 
-CURSOR_VERSION = 1
-MAX_CURSOR_CHARS = 128
 CLIMB_ID_PATTERN = r"^[0-9a-f]{32}$"
+LISTING = "climbs"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CLIMB_ID = re.compile(CLIMB_ID_PATTERN)
-
-
-class InvalidCursor(ValueError):
-    """Not a cursor this API issued (or one from an older, incompatible version)."""
 
 
 @dataclass(frozen=True)
@@ -39,54 +27,19 @@ class PageKey:
 
 
 def encode_cursor(key: PageKey) -> str:
-    payload = {"v": CURSOR_VERSION, "d": key.climb_date.isoformat(), "i": key.climb_id}
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return _encode(LISTING, [key.climb_date.isoformat(), key.climb_id])
+
+
+def _valid(parts: list[str]) -> bool:
+    return len(parts) == 2 and bool(_DATE.fullmatch(parts[0]) and _CLIMB_ID.fullmatch(parts[1]))
 
 
 def decode_cursor(cursor: str) -> PageKey:
-    if not cursor or len(cursor) > MAX_CURSOR_CHARS:
-        raise InvalidCursor("cursor is empty or too long; pass next_cursor back unchanged")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw)
-    except (binascii.Error, ValueError):
-        raise InvalidCursor("cursor is not one this API issued") from None
-    if not isinstance(payload, dict) or set(payload) != {"v", "d", "i"}:
-        raise InvalidCursor("cursor is not one this API issued")
-    if payload["v"] != CURSOR_VERSION:
-        raise InvalidCursor("cursor is from another API version; start from the first page")
-    day, climb_id = payload["d"], payload["i"]
-    if not (isinstance(day, str) and _DATE.fullmatch(day)):
-        raise InvalidCursor("cursor is not one this API issued")
-    if not (isinstance(climb_id, str) and _CLIMB_ID.fullmatch(climb_id)):
-        raise InvalidCursor("cursor is not one this API issued")
+    day, climb_id = _decode(LISTING, cursor, valid=_valid)
     try:
         return PageKey(date.fromisoformat(day), climb_id)
     except ValueError:
-        raise InvalidCursor("cursor is not one this API issued") from None
+        raise InvalidCursor(BAD_CURSOR) from None
 
 
-def _validate_cursor(value: Any) -> PageKey:
-    if isinstance(value, PageKey):
-        return value
-    if not isinstance(value, str):
-        raise PydanticCustomError("cursor", "cursor must be the next_cursor string of a page")
-    try:
-        return decode_cursor(value)
-    except InvalidCursor as error:
-        raise PydanticCustomError("cursor", str(error)) from None
-
-
-Cursor = Annotated[
-    PageKey,
-    BeforeValidator(_validate_cursor),
-    PlainSerializer(encode_cursor, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "maxLength": MAX_CURSOR_CHARS,
-            "description": "next_cursor from the previous page; omit for the first page.",
-        }
-    ),
-]
+ClimbCursor = cursor_param(LISTING, ["2026-11-20", "019ab8c3d2e07f1a9b2c3d4e5f607182"])

@@ -66,6 +66,12 @@ _V_LABEL = re.compile(r"V(B|-?\d{1,2})")
 _NUMBER = re.compile(r"-?\d{1,2}")
 _FONT = re.compile(r"(?:FONT ?|F)?(\d[ABC]?[+-]?)")
 _MAX_INPUT_CHARS = 16
+# The labels above as one pattern, published in the OpenAPI document so a client (or a tool
+# generating requests from it) knows exactly which strings are grades. Case-insensitive.
+GRADE_PATTERN = (
+    r"^(?:[vV](?:[bB]|-1|1[0-7]|[0-9])|-1|1[0-7]|[0-9]"
+    r"|(?:[fF](?:[oO][nN][tT] ?)?)?(?:3|4[+-]?|5\+?|[678][aAbBcC]\+?|9[aA]))$"
+)
 
 _HELP = (
     "use a V-grade (VB, V0..V17), its number (-1..17) or a Fontainebleau grade "
@@ -89,6 +95,8 @@ def _in_range(grade: int, shown: str) -> int:
 
 def parse_grade(value: Any) -> int:
     """The V-number for a grade in any accepted form (see the module docstring)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON: 5.0 is the number 5
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise GradeError(f"grade must be a number or a label: {_HELP}")
     if isinstance(value, int):
@@ -120,7 +128,7 @@ Grade = Annotated[
         {
             "anyOf": [
                 {"type": "integer", "minimum": MIN_GRADE, "maximum": MAX_GRADE},
-                {"type": "string", "maxLength": _MAX_INPUT_CHARS},
+                {"type": "string", "pattern": GRADE_PATTERN},
             ],
             "description": "V-number (-1 = VB .. 17), V label ('V5', 'VB') or Font grade "
             "('6C+', 'f4'); stored and returned as the V-number.",

@@ -27,8 +27,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, Cursor
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
+from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, ClimbCursor
 from boulderstat.climbs.grades import Grade, grade_label
+from boulderstat.json_values import LINE_PATTERN, TEXT_PATTERN, DocumentedPattern, json_int
+from boulderstat.pagination import PageLimit
 
 MAX_ATTEMPTS = 999
 MAX_TAGS = 20
@@ -148,6 +152,7 @@ def _line(max_length: int) -> Any:
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
         AfterValidator(_single_line),
+        DocumentedPattern(LINE_PATTERN),
     ]
 
 
@@ -161,9 +166,12 @@ Title = _line(120)
 PlaceName = _line(100)
 Tag = _line(32)
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_multi_line)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    AfterValidator(_multi_line),
+    DocumentedPattern(TEXT_PATTERN),
 ]
-Attempts = Annotated[int, Field(strict=True, ge=1, le=MAX_ATTEMPTS)]
+Attempts = json_int(ge=1, le=MAX_ATTEMPTS)
 MediaId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 ClimbId = Annotated[str, StringConstraints(pattern=CLIMB_ID_PATTERN)]
 Holds = Annotated[list[Hold], Field(max_length=len(Hold)), AfterValidator(_unique)]
@@ -175,7 +183,7 @@ MediaIds = Annotated[list[MediaId], Field(max_length=MAX_MEDIA), AfterValidator(
 class Location(BaseModel):
     """Where the climb is: a gym or an outdoor crag, optionally an area/sector within it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=examples(ex.LOCATION))
 
     kind: LocationKind
     name: PlaceName
@@ -193,10 +201,28 @@ def _flash_is_first_try(outcome: Outcome, attempts: int) -> None:
 
 
 # -- request bodies -----------------------------------------------------------------------------
+def _new_climb_schema(schema: dict[str, Any]) -> None:
+    """The flash rule in JSON Schema too, so clients (and request generators) can see it."""
+    schema["examples"] = [ex.NEW_CLIMB]
+    schema["if"] = {"properties": {"outcome": {"const": "flash"}}, "required": ["outcome"]}
+    schema["then"] = {"properties": {"attempts": {"const": 1}}}
+
+
+def _changes_schema(schema: dict[str, Any]) -> None:
+    """Only angle and location may be null (to clear them); the rest are optional, not null."""
+    schema["examples"] = [ex.CLIMB_CHANGES]
+    schema["minProperties"] = 1
+    for name, field in schema["properties"].items():
+        if name not in _NULLABLE and "anyOf" in field:
+            options = [o for o in field.pop("anyOf") if o != {"type": "null"}]
+            field.update(options[0] if len(options) == 1 else {"anyOf": options})
+            field.pop("default", None)
+
+
 class NewClimb(BaseModel):
     """A climb as the climber logs it (POST /climbs)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_new_climb_schema)
 
     title: Title
     grade: Grade
@@ -229,7 +255,7 @@ class ClimbChanges(BaseModel):
     """A partial update (PATCH): only the fields sent change; `angle`/`location` may be null to
     clear them, every other field must have a value if present."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_changes_schema)
 
     title: Title | None = None
     grade: Grade | None = None
@@ -282,6 +308,8 @@ class WithGradeLabel(BaseModel):
 class Climb(NewClimb, WithGradeLabel):
     """A logged climb as the API returns it."""
 
+    model_config = ConfigDict(json_schema_extra=examples(ex.CLIMB))
+
     climb_id: ClimbId
     revision: int = Field(
         ge=1,
@@ -300,6 +328,8 @@ class Climb(NewClimb, WithGradeLabel):
 
 
 class ClimbPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.CLIMB_PAGE))
+
     items: list[Climb]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
@@ -310,7 +340,7 @@ class ClimbPage(BaseModel):
 class DateRange(BaseModel):
     """`from`/`to` as inclusive climb dates; either may be left open."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.DATE_RANGE))
 
     from_: IsoDate | None = Field(None, alias="from", description="First climb date (inclusive).")
     to: IsoDate | None = Field(None, description="Last climb date (inclusive).")
@@ -333,10 +363,8 @@ class ClimbQuery(DateRange):
     style: Style | None = Field(None, description="Climbs with this style.")
     location_name: PlaceName | None = Field(None, description="Exact location name.")
     location_kind: LocationKind | None = None
-    limit: int | None = Field(
-        None, ge=1, description="Page size; default and maximum come from the stage settings."
-    )
-    cursor: Cursor | None = None
+    limit: PageLimit | None = None
+    cursor: ClimbCursor | None = None
 
     @field_validator("cursor", mode="before")
     @classmethod

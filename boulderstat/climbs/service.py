@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.climbs.cursor import PageKey, decode_cursor, encode_cursor
 from boulderstat.climbs.models import (
     Climb,
     ClimbChanges,
@@ -35,6 +35,7 @@ from boulderstat.climbs.repository import ClimbRepository, StoredClimb
 from boulderstat.climbs.stats import WEEK_LIST_LIMIT, ClimbStats, ClimbSummary, Week, iso_week
 from boulderstat.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventPublisher
+from boulderstat.pagination import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from boulderstat.revisions import IfMatch
 
 logger = Logger(child=True)
@@ -81,8 +82,8 @@ class ClimbService:
         publisher: EventPublisher,
         clock: Clock = utc_now,
         *,
-        page_size_default: int = 20,
-        page_size_max: int = 100,
+        page_size_default: int = PAGE_SIZE_DEFAULT,
+        page_size_max: int = PAGE_SIZE_MAX,
         default_visibility: DefaultVisibility | None = None,
     ) -> None:
         self._repository = repository
@@ -221,7 +222,8 @@ class ClimbService:
     def list_page(self, user_id: str, query: ClimbQuery) -> ClimbPage:
         limit = self._page_size(query.limit)
         # One extra row says whether another page exists without a count query.
-        rows = self._repository.page(user_id, query, after=query.cursor, limit=limit + 1)
+        after = decode_cursor(query.cursor) if query.cursor else None
+        rows = self._repository.page(user_id, query, after=after, limit=limit + 1)
         items = rows[:limit]
         next_cursor = None
         if len(rows) > limit:

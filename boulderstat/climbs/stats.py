@@ -16,14 +16,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
 from boulderstat.climbs.models import SENT, ClimbId, DateRange, IsoDate, Outcome, WithGradeLabel
 
 WEEK_LIST_LIMIT = 100
 
 
 class ClimbSummary(WithGradeLabel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.CLIMB_SUMMARY))
+
     climb_id: ClimbId
     title: str
     grade: int
@@ -32,11 +36,15 @@ class ClimbSummary(WithGradeLabel):
 
 
 class GradeSends(WithGradeLabel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.GRADE_SENDS))
+
     grade: int
     sends: int
 
 
 class OutcomeCounts(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.OUTCOME_COUNTS))
+
     flash: int = 0
     send: int = 0
     project: int = 0
@@ -51,6 +59,8 @@ class PeriodSummary(BaseModel):
 
 
 class Week(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.WEEK))
+
     start: IsoDate = Field(description="Monday of the current ISO week (UTC).")
     end: IsoDate = Field(description="Sunday of the current ISO week (UTC).")
     climbs: int
@@ -60,6 +70,8 @@ class Week(BaseModel):
 
 
 class ClimbStats(PeriodSummary):
+    model_config = ConfigDict(json_schema_extra=examples(ex.CLIMB_STATS))
+
     period: DateRange
     this_week: Week
 

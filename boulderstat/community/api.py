@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, Cursor
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
+from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, ClimbCursor, PageKey, decode_cursor
 from boulderstat.community.profiles import CLIMBER_ID_PATTERN
-from boulderstat.http_api import ApiError
+from boulderstat.pagination import PAGE_SIZE_DEFAULT, PageLimit
 
 ClimberIdPath = Annotated[
     str, Path(alias="climberId", pattern=CLIMBER_ID_PATTERN, description="The climber's id.")
@@ -18,33 +20,27 @@ ClimbIdPath = Annotated[
     str, Path(alias="climbId", pattern=CLIMB_ID_PATTERN, description="The climb's id.")
 ]
 
-_JSON_ERROR = {"application/json": {"model": ApiError}}
-ERRORS: dict[int, Any] = {
-    400: {"description": "Bad request.", "content": _JSON_ERROR},
-    401: {
-        "description": "Missing, malformed or expired token (the JWT authorizer answers).",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    },
-    413: {"description": "Body larger than the stage's max_body_bytes.", "content": _JSON_ERROR},
+# Route-specific wording of error statuses, for `boulderstat.http_api.responses`.
+NOT_FOUND: dict[int, str | None] = {
+    404: "No such climber or climb, or nothing the caller may see (never 403)."
 }
-NOT_FOUND: dict[int, Any] = {
-    404: {
-        "description": "No such thing, or nothing the caller may see (never 403).",
-        "content": _JSON_ERROR,
-    }
-}
-NO_CONTENT: dict[int, Any] = {204: {"description": "Done (also when there was nothing to do)."}}
+NOT_YOURSELF: dict[int, str | None] = {400: "You cannot follow or block yourself."}
 
 
 class PageQuery(BaseModel):
-    """Cursor paging for feeds and lists."""
+    """Cursor paging for feeds (the climbs list's order and cursors: boulderstat.pagination)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.PAGE_QUERY))
 
-    limit: int = Field(20, ge=1, le=100, description="Page size.")
-    cursor: Cursor | None = None
+    limit: PageLimit = PAGE_SIZE_DEFAULT
+    cursor: ClimbCursor | None = None
 
     @field_validator("cursor", mode="before")
     @classmethod
     def _empty_cursor_is_the_first_page(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @property
+    def after(self) -> PageKey | None:
+        """Where the previous page ended; InvalidCursor (400) for a cursor we did not issue."""
+        return decode_cursor(self.cursor) if self.cursor else None

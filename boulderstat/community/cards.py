@@ -20,8 +20,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
 from boulderstat.climbs.models import (
     ClimbId,
     IsoDate,
@@ -42,6 +44,8 @@ COMMENTS = "comments"
 
 
 class RenditionLink(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.RENDITION_LINK))
+
     name: str
     url: str
     width: int
@@ -50,6 +54,8 @@ class RenditionLink(BaseModel):
 
 
 class MediaCard(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.MEDIA_CARD))
+
     media_id: str
     kind: str
     width: int | None = None
@@ -59,6 +65,8 @@ class MediaCard(BaseModel):
 
 
 class OwnerCard(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.OWNER_CARD))
+
     climber_id: str
     display_name: str
     picture: list[RenditionLink] = Field(
@@ -67,6 +75,8 @@ class OwnerCard(BaseModel):
 
 
 class FeedCard(WithGradeLabel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.FEED_CARD))
+
     climb_id: ClimbId
     owner: OwnerCard
     title: str
@@ -86,6 +96,8 @@ class FeedCard(WithGradeLabel):
 
 
 class FeedPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.FEED_PAGE))
+
     items: list[FeedCard]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."

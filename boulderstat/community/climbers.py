@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import UTC
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo.database import Database
 
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
 from boulderstat.climbs.models import SENT
 from boulderstat.climbs.repository import COLLECTION as CLIMBS
 from boulderstat.climbs.stats import (
@@ -40,6 +42,8 @@ class FollowState(StrEnum):
 
 
 class Relationship(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.RELATIONSHIP))
+
     you_follow: FollowState
     follows_you: FollowState
     friends: bool = Field(description="Both follow each other (approved).")
@@ -48,6 +52,8 @@ class Relationship(BaseModel):
 class PublicStats(BaseModel):
     """Computed over the climbs the viewer may see, nothing else."""
 
+    model_config = ConfigDict(json_schema_extra=examples(ex.PUBLIC_STATS))
+
     climbs: int
     hardest_send: ClimbSummary | None
     sends_this_week: int
@@ -55,6 +61,8 @@ class PublicStats(BaseModel):
 
 
 class ClimberProfile(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.CLIMBER_PROFILE))
+
     climber_id: str
     display_name: str
     bio: str
@@ -70,10 +78,14 @@ class ClimberProfile(BaseModel):
 
 
 class ClimberList(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.CLIMBER_LIST))
+
     items: list[OwnerCard]
 
 
 class FollowView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.FOLLOW_VIEW))
+
     climber_id: str = Field(description="The other climber.")
     status: FollowState
 

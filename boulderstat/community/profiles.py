@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -25,8 +26,16 @@ from pydantic_core import PydanticCustomError
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from boulderstat import api_examples as ex
+from boulderstat.api_examples import examples
 from boulderstat.climbs.models import Visibility
 from boulderstat.community.clock import Clock, as_utc, utc_now
+from boulderstat.json_values import (
+    LINE_PATTERN,
+    SINGLE_LINE_PATTERN,
+    TEXT_PATTERN,
+    DocumentedPattern,
+)
 
 COLLECTION = "profiles"
 CLIMBER_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
@@ -51,12 +60,19 @@ DisplayName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
     AfterValidator(_single_line),
+    DocumentedPattern(LINE_PATTERN),
 ]
 Bio = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_multi_line)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=300),
+    AfterValidator(_multi_line),
+    DocumentedPattern(TEXT_PATTERN),
 ]
 GymName = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_single_line)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    AfterValidator(_single_line),
+    DocumentedPattern(SINGLE_LINE_PATTERN),
 ]
 ClimberId = Annotated[str, StringConstraints(pattern=CLIMBER_ID_PATTERN)]
 
@@ -66,15 +82,26 @@ def name_key(display_name: str) -> str:
     return display_name.casefold()
 
 
+def _changes_schema(schema: dict[str, Any]) -> None:
+    """No field may be null (leave it out to keep it), and at least one must be sent."""
+    schema["examples"] = [ex.PROFILE_CHANGES]
+    schema["minProperties"] = 1
+    for field in schema["properties"].values():
+        options = [o for o in field.pop("anyOf", []) if o != {"type": "null"}]
+        if options:
+            field.update(options[0] if len(options) == 1 else {"anyOf": options})
+        field.pop("default", None)
+
+
 class ProfileChanges(BaseModel):
     """PATCH /me: only the fields sent change."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_changes_schema)
 
     display_name: DisplayName | None = None
     bio: Bio | None = None
     home_gym: GymName | None = None
-    private: bool | None = Field(
+    private: StrictBool | None = Field(
         None, description="Private account: follows need approval; climbs only for followers."
     )
     default_visibility: Visibility | None = Field(
@@ -95,6 +122,8 @@ class ProfileChanges(BaseModel):
 
 class Profile(BaseModel):
     """A profile as stored, and as its owner sees it (GET/PATCH /me)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.PROFILE))
 
     climber_id: str
     display_name: str

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from aws_lambda_powertools import Logger
 
@@ -173,6 +173,9 @@ class LocalHttpApi:
             params = route.match(request.method, request.path)
             if params is None:
                 continue
+            # Routed on the raw path, so `%2F` stays inside one segment; each path parameter is
+            # then percent-decoded exactly once, as API Gateway hands them to the function.
+            params = {name: unquote(value) for name, value in params.items()}
             claims = None
             if route.authorized:
                 try:
@@ -271,6 +274,12 @@ def _make_handler(api: LocalHttpApi) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, QUERY...) gets API Gateway's 404 JSON, not a 501 page.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: our logger speaks
             return

@@ -6,12 +6,11 @@ filtered on the caller's user id.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from boulderstat.errors import InvalidRequest, NotFound, PreconditionFailed
+from boulderstat import pagination
+from boulderstat.errors import NotFound, PreconditionFailed
 from boulderstat.events.catalog import MediaDeleted
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.media.api_models import (
@@ -30,7 +29,8 @@ from boulderstat.media.status import ORIGINAL_AVAILABLE, MediaStatus
 from boulderstat.media.storage import MediaStorage
 from boulderstat.revisions import IfMatch
 
-_CURSOR_PREFIX = "m1:"
+LISTING = "media"
+MediaCursor = pagination.cursor_param(LISTING, ["019ab8c4a1f27b3c8d9e0f1a2b3c4d5e"])
 
 
 def _now() -> datetime:
@@ -38,18 +38,14 @@ def _now() -> datetime:
 
 
 def encode_cursor(media_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{media_id}".encode()).decode().rstrip("=")
+    return pagination.encode_cursor(LISTING, [media_id])
 
 
 def decode_cursor(cursor: str) -> str:
-    """The media id a page ended at; InvalidRequest for anything this API did not issue."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    media_id = raw.removeprefix(_CURSOR_PREFIX)
-    if not raw.startswith(_CURSOR_PREFIX) or not is_media_id(media_id):
-        raise InvalidRequest("cursor is not one this API returned")
+    """The media id a page ended at; InvalidCursor (400) for anything this API did not issue."""
+    (media_id,) = pagination.decode_cursor(
+        LISTING, cursor, valid=lambda key: len(key) == 1 and is_media_id(key[0])
+    )
     return media_id
 
 

@@ -20,7 +20,7 @@ from boulderstat.auth.errors import SessionExpired
 from boulderstat.auth.models import CodeExchange, SessionTokens
 from boulderstat.auth.origin import check_origin
 from boulderstat.auth.sessions import SessionTokensOut, sign_in_sessions, viewer_cookie_signer
-from boulderstat.http_api import ApiError, create_http_app, error_response
+from boulderstat.http_api import create_http_app, error_response, responses
 from boulderstat.media.viewer_cookies import cleared_viewer_cookies
 from boulderstat.observability import lambda_handler, metrics
 from boulderstat.settings import get_settings
@@ -66,11 +66,10 @@ def _tokens(out: SessionTokensOut) -> Response[SessionTokens]:
 
 
 TAGS = ["auth"]
-_ERR: dict[str, Any] = {"content": {"application/json": {"model": ApiError}}}
-_COMMON_ERRORS: dict[int, Any] = {
-    403: {"description": "Origin header missing or not the web app's.", **_ERR},
-    502: {"description": "Cognito refused our app client (operator).", **_ERR},
-    503: {"description": "Cognito unreachable or timing out; retry.", **_ERR},
+_COMMON_ERRORS: dict[int, str | None] = {
+    403: "Origin header missing or not the web app's.",
+    502: "Cognito refused our app client (operator).",
+    503: "Cognito unreachable or timing out; retry.",
 }
 _COOKIE = f"Sets `{REFRESH_COOKIE_NAME}` (HttpOnly; Secure; SameSite=Strict; Path=/auth)."
 _VIEWER = (
@@ -85,10 +84,11 @@ _VIEWER = (
     tags=TAGS,
     summary="Exchange the hosted UI's authorization code (PKCE) for tokens",
     description=f"Returns the ID and access tokens. {_COOKIE} {_VIEWER}",
-    responses={
-        400: {"description": "Code invalid, expired or used (invalid_grant).", **_ERR},
-    }
-    | _COMMON_ERRORS,
+    responses=responses(
+        200,
+        "ID and access tokens; the refresh token is only in the cookie.",
+        {400: "Code invalid, expired or used (invalid_grant)."} | _COMMON_ERRORS,
+    ),
 )
 def exchange_code(body: CodeExchange) -> Response[SessionTokens]:
     out = sign_in_sessions(get_settings()).start(body)
@@ -102,8 +102,11 @@ def exchange_code(body: CodeExchange) -> Response[SessionTokens]:
     summary="Fresh ID and access tokens from the refresh cookie",
     description="401 (and the cookie cleared) when the session is over: sign in again. "
     + _VIEWER.replace("it also sets", "it also renews"),
-    responses={401: {"description": "No, expired or revoked refresh cookie.", **_ERR}}
-    | _COMMON_ERRORS,
+    responses=responses(
+        200,
+        "Fresh ID and access tokens.",
+        {401: "No, expired or revoked refresh cookie (the cookie is cleared)."} | _COMMON_ERRORS,
+    ),
 )
 def refresh() -> Response[SessionTokens]:
     out = sign_in_sessions(get_settings()).refresh(app.current_event.cookies or [])
@@ -116,7 +119,7 @@ def refresh() -> Response[SessionTokens]:
     status_code=204,
     tags=TAGS,
     summary="Revoke the refresh token and clear the cookie (idempotent)",
-    responses={204: {"description": "Signed out; the cookie is cleared."}} | _COMMON_ERRORS,
+    responses=responses(204, "Signed out; the cookie is cleared.", _COMMON_ERRORS),
 )
 def logout() -> Response[None]:
     cleared = sign_in_sessions(get_settings()).end(app.current_event.cookies or [])

@@ -9,11 +9,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from boulderstat.adapters.connections import per_container
-from boulderstat.community.api import ERRORS, NO_CONTENT, NOT_FOUND, ClimberIdPath
+from boulderstat.community.api import NOT_FOUND, NOT_YOURSELF, ClimberIdPath
 from boulderstat.community.climbers import ClimberList, ClimberProfile, Climbers, FollowView
 from boulderstat.community.profiles import Profile, ProfileChanges
 from boulderstat.community.wiring import community
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
@@ -27,13 +27,23 @@ def climbers() -> Climbers:
     return community().climbers
 
 
-@app.get("/me", tags=TAGS, security=COGNITO_SECURITY, summary="My profile", responses=ERRORS)
+@app.get(
+    "/me",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="My profile",
+    responses=responses(200, "My profile (created on first use)."),
+)
 def get_me() -> Profile:
     return climbers().me(caller_id(app))
 
 
 @app.patch(
-    "/me", tags=TAGS, security=COGNITO_SECURITY, summary="Change my profile", responses=ERRORS
+    "/me",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="Change my profile",
+    responses=responses(200, "My profile after the change."),
 )
 def patch_me(changes: ProfileChanges) -> Profile:
     return climbers().change_me(caller_id(app), changes)
@@ -44,7 +54,7 @@ def patch_me(changes: ProfileChanges) -> Profile:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Find climbers by display name prefix (case-insensitive)",
-    responses=ERRORS,
+    responses=responses(200, "Climbers whose display name starts with `q`."),
 )
 def search_climbers(
     q: Annotated[str, Query(min_length=1, max_length=50, description="Name prefix.")],
@@ -58,7 +68,7 @@ def search_climbers(
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="A climber's profile, our relationship and the stats I may see",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "The climber's profile.", NOT_FOUND),
 )
 def get_climber(climber_id: ClimberIdPath) -> ClimberProfile:
     return climbers().profile(caller_id(app), climber_id)
@@ -69,7 +79,7 @@ def get_climber(climber_id: ClimberIdPath) -> ClimberProfile:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Follow (a private account: ask to follow)",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "The follow, active or pending.", NOT_FOUND | NOT_YOURSELF),
 )
 def follow(climber_id: ClimberIdPath) -> FollowView:
     return climbers().follow(caller_id(app), climber_id)
@@ -80,7 +90,7 @@ def follow(climber_id: ClimberIdPath) -> FollowView:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Unfollow (or withdraw a request)",
-    responses=NO_CONTENT | ERRORS,
+    responses=responses(204, "Done (also when there was nothing to do)."),
 )
 def unfollow(climber_id: ClimberIdPath) -> Response[None]:
     climbers().unfollow(caller_id(app), climber_id)
@@ -92,7 +102,7 @@ def unfollow(climber_id: ClimberIdPath) -> Response[None]:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Block: removes follows both ways; they see nothing of mine",
-    responses=NO_CONTENT | ERRORS | NOT_FOUND,
+    responses=responses(204, "Blocked (also when already blocked).", NOT_FOUND | NOT_YOURSELF),
 )
 def block(climber_id: ClimberIdPath) -> Response[None]:
     climbers().block(caller_id(app), climber_id)
@@ -104,7 +114,7 @@ def block(climber_id: ClimberIdPath) -> Response[None]:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Unblock",
-    responses=NO_CONTENT | ERRORS,
+    responses=responses(204, "Done (also when there was nothing to do)."),
 )
 def unblock(climber_id: ClimberIdPath) -> Response[None]:
     climbers().unblock(caller_id(app), climber_id)
@@ -116,7 +126,7 @@ def unblock(climber_id: ClimberIdPath) -> Response[None]:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="My followers, or (pending=true) my follow requests",
-    responses=ERRORS,
+    responses=responses(200, "My followers or requests, newest first."),
 )
 def my_followers(
     pending: Annotated[bool, Query(description="Requests waiting for approval.")] = False,
@@ -130,7 +140,7 @@ def my_followers(
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Approve a follow request",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "The follow, now active.", {404: "No pending request from them."}),
 )
 def approve_follower(climber_id: ClimberIdPath) -> FollowView:
     return climbers().approve(caller_id(app), climber_id)
@@ -141,7 +151,7 @@ def approve_follower(climber_id: ClimberIdPath) -> FollowView:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Remove a follower (or refuse a request)",
-    responses=NO_CONTENT | ERRORS,
+    responses=responses(204, "Done (also when there was nothing to do)."),
 )
 def remove_follower(climber_id: ClimberIdPath) -> Response[None]:
     climbers().remove_follower(caller_id(app), climber_id)
@@ -153,7 +163,7 @@ def remove_follower(climber_id: ClimberIdPath) -> Response[None]:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Whom I follow (and pending requests)",
-    responses=ERRORS,
+    responses=responses(200, "Whom I follow."),
 )
 def my_following(limit: Limit = 50) -> list[FollowView]:
     return climbers().following(caller_id(app), limit=limit)
@@ -164,7 +174,7 @@ def my_following(limit: Limit = 50) -> list[FollowView]:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Climbers I blocked",
-    responses=ERRORS,
+    responses=responses(200, "Climbers I blocked."),
 )
 def my_blocked(limit: Limit = 50) -> ClimberList:
     return climbers().blocked(caller_id(app), limit=limit)

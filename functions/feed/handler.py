@@ -8,11 +8,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from boulderstat.adapters.connections import per_container
-from boulderstat.community.api import ERRORS, NOT_FOUND, ClimberIdPath, ClimbIdPath, PageQuery
+from boulderstat.community.api import NOT_FOUND, ClimberIdPath, ClimbIdPath, PageQuery
 from boulderstat.community.cards import FeedCard, FeedPage
 from boulderstat.community.feed import Feed
 from boulderstat.community.wiring import community
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
@@ -30,10 +30,11 @@ def feed() -> Feed:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Climbs of the people I follow, and mine, newest first",
-    responses=ERRORS,
+    description="Pages by cursor: pass `next_cursor` back as `cursor` until it is null.",
+    responses=responses(200, "One page of feed cards."),
 )
 def home_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
-    return feed().home(caller_id(app), after=page.cursor, limit=page.limit)
+    return feed().home(caller_id(app), after=page.after, limit=page.limit)
 
 
 @app.get(
@@ -41,10 +42,11 @@ def home_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="Public climbs of everyone (public accounts), newest first",
-    responses=ERRORS,
+    description="Pages by cursor: pass `next_cursor` back as `cursor` until it is null.",
+    responses=responses(200, "One page of feed cards."),
 )
 def discover_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
-    return feed().discover(caller_id(app), after=page.cursor, limit=page.limit)
+    return feed().discover(caller_id(app), after=page.after, limit=page.limit)
 
 
 @app.get(
@@ -52,10 +54,11 @@ def discover_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="A climber's climbs that I may see, newest first",
-    responses=ERRORS | NOT_FOUND,
+    description="Pages by cursor: pass `next_cursor` back as `cursor` until it is null.",
+    responses=responses(200, "One page of feed cards.", NOT_FOUND),
 )
 def climber_climbs(climber_id: ClimberIdPath, page: Annotated[PageQuery, Query()]) -> FeedPage:
-    return feed().climber_page(caller_id(app), climber_id, after=page.cursor, limit=page.limit)
+    return feed().climber_page(caller_id(app), climber_id, after=page.after, limit=page.limit)
 
 
 @app.get(
@@ -63,7 +66,7 @@ def climber_climbs(climber_id: ClimberIdPath, page: Annotated[PageQuery, Query()
     tags=TAGS,
     security=COGNITO_SECURITY,
     summary="One climb as a feed card (anyone's climb I may see)",
-    responses=ERRORS | NOT_FOUND,
+    responses=responses(200, "The climb's card.", NOT_FOUND),
 )
 def climb_card(climb_id: ClimbIdPath) -> FeedCard:
     return feed().card(caller_id(app), climb_id)

@@ -17,17 +17,23 @@ from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.http_api import (
     COGNITO_SECURITY,
     ETAG_HEADER,
-    ApiError,
     IfMatchHeader,
     caller_id,
     create_http_app,
+    responses,
 )
-from boulderstat.media.api_models import CLIMB_ID_PATTERN, MediaPage, MediaView
+from boulderstat.media.api_models import (
+    CLIMB_ID_PATTERN,
+    MEDIA_ID_PATTERN,
+    MediaPage,
+    MediaView,
+)
 from boulderstat.media.delivery import MediaLinks
-from boulderstat.media.library import MediaLibrary
+from boulderstat.media.library import MediaCursor, MediaLibrary
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
 from boulderstat.observability import lambda_handler, logger, metrics, tracer
+from boulderstat.pagination import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
@@ -48,30 +54,48 @@ def library() -> MediaLibrary:
     return MediaLibrary(MediaRepository(mongo_database(settings)), storage, links, publisher)
 
 
-@app.get("/media", security=COGNITO_SECURITY)
+TAGS = ["media"]
+NOT_FOUND = {404: "No such media for the caller."}
+
+
+@app.get(
+    "/media",
+    tags=TAGS,
+    security=COGNITO_SECURITY,
+    summary="List my media, newest first",
+    description=(
+        "Pages by cursor: pass `next_cursor` back as `cursor` until it is null. "
+        "`climb_id` narrows to the media attached to one climb."
+    ),
+    responses=responses(200, "One page of the caller's media."),
+)
 @tracer.capture_method
 def list_media(
-    limit: Annotated[int, Query(ge=1, le=_settings.page_size_max)] = _settings.page_size_default,
+    limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = PAGE_SIZE_DEFAULT,
     climb_id: Annotated[str | None, Query(pattern=CLIMB_ID_PATTERN)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[MediaCursor | None, Query()] = None,
 ) -> MediaPage:
-    return library().list(caller_id(app), limit=limit, climb_id=climb_id, cursor=cursor)
+    return library().list(caller_id(app), limit=limit, climb_id=climb_id, cursor=cursor or None)
 
 
 # The path parameter is named as in serverless.yml (`{mediaId}`), which API Gateway routes on.
-MediaIdPath = Annotated[str, Path(alias="mediaId", min_length=1, max_length=64)]
+MediaIdPath = Annotated[
+    str, Path(alias="mediaId", pattern=MEDIA_ID_PATTERN, description="The media's id.")
+]
 
 
 @app.get(
     "/media/<mediaId>",
+    tags=TAGS,
     security=COGNITO_SECURITY,
-    responses={
-        200: {
-            "description": "The media item; `ETag` is its revision.",
-            "headers": ETAG_HEADER,
-            "content": {"application/json": {"model": MediaView}},
-        }
-    },
+    summary="Get one media item, with its URLs once they exist",
+    responses=responses(
+        200,
+        "The media item; `ETag` is its revision.",
+        NOT_FOUND,
+        model=MediaView,
+        headers=ETAG_HEADER,
+    ),
 )
 @tracer.capture_method
 def get_media(media_id: MediaIdPath) -> Response[MediaView]:
@@ -86,17 +110,19 @@ def get_media(media_id: MediaIdPath) -> Response[MediaView]:
 
 @app.delete(
     "/media/<mediaId>",
+    tags=TAGS,
     security=COGNITO_SECURITY,
-    responses={
-        204: {"description": "Deleted: the original, every rendition and the record."},
-        412: {
-            "description": (
-                "If-Match names a revision that is no longer current (e.g. processing finished "
-                "since you read it). Re-read it (GET) and retry with the new ETag."
-            ),
-            "content": {"application/json": {"model": ApiError}},
+    summary="Delete a media item, its original and every rendition",
+    description="With `If-Match`, only the revision it names is deleted (412 otherwise).",
+    responses=responses(
+        204,
+        "Deleted: the original, every rendition and the record.",
+        NOT_FOUND
+        | {
+            412: "If-Match names a revision that is no longer current (e.g. processing finished "
+            "since you read it). Re-read it (GET) and retry with the new ETag."
         },
-    },
+    ),
 )
 @tracer.capture_method
 def delete_media(media_id: MediaIdPath, if_match: IfMatchHeader = None) -> Response[None]:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app
+from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
 from boulderstat.media.api_models import UploadGrant, UploadRequest
 from boulderstat.media.climb_ownership import MongoClimbOwnership
 from boulderstat.media.repository import MediaRepository
@@ -35,7 +35,26 @@ def uploads() -> UploadService:
     return UploadService(repository, storage, MongoClimbOwnership(db), settings)
 
 
-@app.post("/media/uploads", security=COGNITO_SECURITY)
+@app.post(
+    "/media/uploads",
+    tags=["media"],
+    security=COGNITO_SECURITY,
+    summary="Get a presigned POST for one photo or video",
+    description=(
+        "The server picks the key inside the caller's prefix and pins type and size. "
+        "Then POST `upload.fields` plus the file (last) to `upload.url` before `expires_at`."
+    ),
+    responses=responses(
+        201,
+        "The upload grant.",
+        {
+            404: "`climb_id` is not one of the caller's climbs.",
+            413: "The declared size is above the limit of its kind (photo or video), "
+            "or the body is larger than the limit.",
+            415: "The declared `content_type` is not accepted, or the body is not JSON.",
+        },
+    ),
+)
 @tracer.capture_method
 def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadGrant]:
     user_id = caller_id(app)

@@ -60,7 +60,7 @@ def test_accepted_grades(given: object, expected: int) -> None:
         ("", "not a grade"),
         ("V" * 40, "not a grade"),
         (True, "must be a number or a label"),
-        (5.0, "must be a number or a label"),
+        (5.5, "must be a number or a label"),
         (None, "must be a number or a label"),
         ({"$gt": ""}, "must be a number or a label"),
         (["V5"], "must be a number or a label"),
@@ -134,3 +134,8 @@ def test_every_font_grade_lands_on_the_published_v_grade(font: str, v_label: str
 def test_labels_round_trip(grade: int, label: str) -> None:
     assert grade_label(grade) == label
     assert parse_grade(label) == grade
+
+
+def test_an_integral_json_number_is_that_grade() -> None:
+    """JSON has one number type: 5.0 is the number 5 (JSON Schema calls it an integer)."""
+    assert parse_grade(5.0) == 5

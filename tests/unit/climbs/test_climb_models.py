@@ -154,7 +154,8 @@ def test_query_accepts_labels_and_dates() -> None:
         ({"min_grade": "V9", "max_grade": "V3"}, "", "min_grade must not be above max_grade"),
         ({"min_grade": "V99"}, "min_grade", "outside"),
         ({"limit": 0}, "limit", "greater than or equal to 1"),
-        ({"cursor": "garbage!"}, "cursor", "not one this API issued"),
+        ({"limit": 101}, "limit", "less than or equal to 100"),
+        ({"cursor": "A" * 201}, "cursor", "at most 200 characters"),
         ({"hold": "banana"}, "hold", "Input should be"),
     ],
 )
