@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 NODE_MODULES := node_modules/.package-lock.json
 UPPY_BUNDLE := build/local/uppy.js
 
-.PHONY: setup system test demo bench lint format up clean
+.PHONY: setup system test demo bench reliability lint format up clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ up: setup
 
 bench: setup
 	$(PY) -m bench
+
+## The local stack under load and faults (not part of `make test`; ~10 min): docs/reliability.md.
+reliability: setup
+	$(PY) -m reliability
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -59,6 +59,15 @@ def create_queues(sqs: Any, prefix: str) -> Queues:
     )
 
 
+def existing_queues(sqs: Any, prefix: str) -> Queues:
+    """The queues `create_queues` made (for a process other than the stack's own)."""
+
+    def url(name: str) -> str:
+        return str(sqs.get_queue_url(QueueName=f"{prefix}-{name}")["QueueUrl"])
+
+    return Queues(url("uploads"), url("uploads-dlq"), url("thumbnail"), url("thumbnail-dlq"))
+
+
 def create_bucket(s3: Any, bucket: str, region: str, allowed_origins: tuple[str, ...]) -> None:
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     s3.put_public_access_block(

@@ -158,6 +158,10 @@ class MediaDocument(BaseModel):
 
     processing_started_at: UtcDatetime | None = None
     processing_attempts: int = 0
+    # The delivery processing this version right now, and until when it may still be running
+    # (its Lambda's deadline): a concurrent duplicate delivery stands down while it is live.
+    processing_lease_owner: str | None = None
+    processing_lease_until: UtcDatetime | None = None
     renditions: list[Rendition] = []
     metadata: MediaMetadata | None = None
     placeholder: str | None = None

@@ -16,8 +16,10 @@ The local nx-27017 server accepts the index; it is unverified whether it ever ex
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -42,6 +44,8 @@ PublishedEvent = Literal["uploaded", "processed", "failed"]
 _VERSION_RESET: dict[str, Any] = {
     "processing_started_at": None,
     "processing_attempts": 0,
+    "processing_lease_owner": None,
+    "processing_lease_until": None,
     "renditions": [],
     "metadata": None,
     "placeholder": None,
@@ -55,8 +59,20 @@ _VERSION_RESET: dict[str, Any] = {
 }
 
 
+CLAIM_RETRIES = 5  # compare-and-set rounds before a claim gives way to a busier writer
+DEFAULT_LEASE_SECONDS = 900.0  # Lambda's longest timeout: no holder can run longer
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ProcessingClaim:
+    """The outcome of asking to process a version: granted, or held by another delivery."""
+
+    document: MediaDocument
+    granted: bool
 
 
 class MediaRepository:
@@ -175,28 +191,80 @@ class MediaRepository:
         )
 
     # -- processing (thumbnail) -------------------------------------------------------------
-    def claim_processing(self, user_id: str, media_id: str, etag: str) -> MediaDocument | None:
-        """uploaded -> processing for exactly that version; None if there is nothing to do.
+    def claim_processing(
+        self,
+        user_id: str,
+        media_id: str,
+        etag: str,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> ProcessingClaim | None:
+        """uploaded -> processing for exactly that version, leased to `owner` (a delivery id).
 
-        A document already `processing` the same version is claimed again (a retried or
-        duplicate delivery after a crash): renditions are deterministic, so redoing them is
-        harmless. `processing_attempts` counts claims so a caller can give up after a few.
+        - `uploaded`, or `processing` whose lease ended (its holder was killed or gave up):
+          granted, and `processing_attempts` + 1 (a caller gives up after a few).
+        - `processing` leased to `owner` itself: a retry of the same delivery after its attempt
+          failed; granted again without counting (the event source bounds its own retries).
+        - `processing` leased to another delivery, lease live: not granted, nothing changes. A
+          concurrent duplicate stands down; it never counts as an attempt and never touches
+          what the holder writes. If the holder dies, its own retry (same owner) takes over.
+        - Another version, `ready`, `failed` or gone: None.
+        The lease lasts `lease_seconds` (the holder's remaining run time: it cannot run longer).
+        Read, decide, then compare-and-set on `revision` (no `$or` filter: see `_unchanged_since`).
+        Without an `owner`, the claim is a delivery of its own.
         """
-        now = self._clock()
-        return self._transition(
+        owner = owner or uuid.uuid4().hex
+        for _ in range(CLAIM_RETRIES):
+            found = self._media.find_one({"_id": media_id, "user_id": user_id, "etag": _etag(etag)})
+            if found is None:
+                return None
+            seen = MediaDocument.from_mongo(found)
+            now = self._clock()
+            if seen.status == MediaStatus.UPLOADED:
+                counts = True
+            elif seen.status == MediaStatus.PROCESSING:
+                held = seen.processing_lease_until is not None and seen.processing_lease_until > now
+                if seen.processing_lease_owner == owner:
+                    counts = False
+                elif held:
+                    return ProcessingClaim(seen, granted=False)
+                else:
+                    counts = True
+            else:
+                return None
+            claimed = self._transition(
+                self._unchanged_since(seen),
+                {
+                    "status": MediaStatus.PROCESSING.value,
+                    "processing_started_at": now,
+                    "processing_lease_owner": owner,
+                    "processing_lease_until": now + timedelta(seconds=lease_seconds),
+                    "updated_at": now,
+                },
+                increment={"processing_attempts": 1} if counts else None,
+            )
+            if claimed is not None:
+                return ProcessingClaim(claimed, granted=True)
+        # Changed under us every time: someone else is busy with it; this delivery stands down.
+        latest = self.get(user_id, media_id)
+        return ProcessingClaim(latest, granted=False) if latest is not None else None
+
+    def release_claim(self, user_id: str, media_id: str, etag: str) -> bool:
+        """Ends a processing lease whose holder is known to be gone (e.g. after a crash)."""
+        result = self._media.update_one(
             {
                 "_id": media_id,
                 "user_id": user_id,
                 "etag": _etag(etag),
-                "status": {"$in": [MediaStatus.UPLOADED.value, MediaStatus.PROCESSING.value]},
+                "status": MediaStatus.PROCESSING.value,
             },
             {
-                "status": MediaStatus.PROCESSING.value,
-                "processing_started_at": now,
-                "updated_at": now,
+                "$set": {"processing_lease_owner": None, "processing_lease_until": None},
+                "$inc": {"revision": 1},
             },
-            increment={"processing_attempts": 1},
         )
+        return result.matched_count == 1
 
     def mark_ready(
         self,

@@ -274,11 +274,19 @@ def test_a_version_that_keeps_crashing_ends_failed(
 ) -> None:
     media_id = pipeline.upload(media_factory.oriented_photo(tmp_path / "p.jpg", 1), "image/jpeg")
     pipeline.finished(media_id)
+    # Three deliveries claimed it and died (their leases ended); a fourth one gives up.
     db.media.update_one(
         {"_id": media_id},
-        {"$set": {"status": "processing", "processing_attempts": 3}},  # the 3-attempt rule
+        {
+            "$set": {
+                "status": "processing",
+                "processing_attempts": 3,  # the 3-attempt rule
+                "processing_lease_until": None,
+            }
+        },
     )
-    assert invoke("thumbnail", pipeline.uploaded_event(media_id))["outcome"] == "failed"
+    another_delivery = {**pipeline.uploaded_event(media_id), "id": "fourth-delivery"}
+    assert invoke("thumbnail", another_delivery)["outcome"] == "failed"
     assert pipeline.media(media_id)["status"] == "failed"
 
 
@@ -324,8 +332,8 @@ def _key(pipeline: Pipeline, media_id: str, name: str) -> str:
 class DeletedWhileProcessing(MediaRepository):
     """The climber deletes the media item right after processing claimed it (a real race)."""
 
-    def claim_processing(self, user_id: str, media_id: str, etag: str) -> Any:
-        claimed = super().claim_processing(user_id, media_id, etag)
+    def claim_processing(self, user_id: str, media_id: str, etag: str, **lease: Any) -> Any:
+        claimed = super().claim_processing(user_id, media_id, etag, **lease)
         self.delete(user_id, media_id)
         return claimed
 
