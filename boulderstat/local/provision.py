@@ -65,7 +65,14 @@ def existing_queues(sqs: Any, prefix: str) -> Queues:
     def url(name: str) -> str:
         return str(sqs.get_queue_url(QueueName=f"{prefix}-{name}")["QueueUrl"])
 
-    return Queues(url("uploads"), url("uploads-dlq"), url("thumbnail"), url("thumbnail-dlq"))
+    return Queues(
+        url("uploads"),
+        url("uploads-dlq"),
+        url("thumbnail"),
+        url("thumbnail-dlq"),
+        url("web-rendition"),
+        url("web-rendition-dlq"),
+    )
 
 
 def create_bucket(s3: Any, bucket: str, region: str, allowed_origins: tuple[str, ...]) -> None:

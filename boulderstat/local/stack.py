@@ -591,6 +591,7 @@ def dead_letter_routes(queues: provision.Queues) -> list[DeadLetterRoute]:
     return [
         DeadLetterRoute(queues.uploads_dlq, queues.uploads),
         DeadLetterRoute(queues.thumbnail_dlq, queues.thumbnail),
+        DeadLetterRoute(queues.web_rendition_dlq, queues.web_rendition),
     ]
 
 
