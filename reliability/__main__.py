@@ -98,6 +98,27 @@ def write_report(results: list[Result], started: datetime, load: tuple[float, fl
     DOC.write_text("\n".join(lines))
 
 
+def _with_ratio(lines: list[str]) -> list[str]:
+    """The burst throughput sentence, recomputed from the two burst rows of the table."""
+    rates: dict[str, float] = {}
+    for line in lines:
+        if line.startswith("| burst, "):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rates[cells[0]] = float(cells[-1].split()[0])
+    one = next((n for n in rates if n.startswith("burst, 1 ")), None)
+    many = next((n for n in rates if n != one), None)
+    if not (one and many and rates[one]):
+        return lines
+    ratio = rates[many] / rates[one]
+    verdict = "meets" if ratio >= GOAL_RATIO else "is below"
+    sentence = (
+        f"Burst throughput: {rates[many]:.2f} media/s with {many.split(', ')[1]} against "
+        f"{rates[one]:.2f} media/s with one worker in the same run: **{ratio:.2f}x** "
+        f"({verdict} the {GOAL_RATIO}x goal)."
+    )
+    return [sentence if line.startswith("Burst throughput:") else line for line in lines]
+
+
 def refresh_rows(results: list[Result], started: datetime) -> None:
     """Replaces the rows (and notes) of the scenarios just re-run in the existing report."""
     lines = DOC.read_text().splitlines()
@@ -106,6 +127,7 @@ def refresh_rows(results: list[Result], started: datetime) -> None:
         lines = [_row(result) if line.startswith(row) else line for line in lines]
         lines = [line for line in lines if not line.startswith(f"- {result.name}:")]
         lines += [f"- {result.name}: {note}" for note in result.tally.notes]
+    lines = _with_ratio(lines)
     at = next(n for n, line in enumerate(lines) if line.startswith("Run:"))
     names = ", ".join(r.name for r in results)
     lines.insert(
