@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 NODE_MODULES := node_modules/.package-lock.json
+UPPY_BUNDLE := build/local/uppy.js
 
-.PHONY: setup system test demo bench lint format up clean
+.PHONY: setup system test demo bench reliability lint format up clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +20,15 @@ $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# Uppy for the local upload page (local only, never deployed): one ES module, no CDN.
+$(UPPY_BUNDLE): $(NODE_MODULES) boulderstat/local/static/uppy-entry.js
+	node_modules/.bin/esbuild boulderstat/local/static/uppy-entry.js --bundle --format=esm \
+		--minify --log-level=warning --outfile=$@
+
 system:
 	@bash scripts/install-system-deps.sh
 
-setup: system $(STAMP) $(NODE_MODULES)
+setup: system $(STAMP) $(NODE_MODULES) $(UPPY_BUNDLE)
 
 ## Runs the whole product locally: climbs, uploads, processing, events, report.
 demo: setup
@@ -41,6 +47,10 @@ up: setup
 bench: setup
 	$(PY) -m bench
 	$(PY) -m bench.feed
+
+## The local stack under load and faults (not part of `make test`; ~10 min): docs/reliability.md.
+reliability: setup
+	$(PY) -m reliability
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -14,12 +14,14 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pillow_heif
 from PIL import Image, ImageChops, ImageOps, ImageStat, features
 
 from bench import media
 from bench.measure import ROOT, Measurement, launcher_rss_mib, measure
+from bench.pipeline import upload_to_views
 
 PHOTO_CASES = {
     "photo-textbook": "textbook: open + exif_transpose + thumbnail + save, per size",
@@ -187,17 +189,81 @@ def _video_report(seeking: dict[str, Measurement], web: Measurement, runs: int) 
     )
 
 
+SPLIT_CASES = ("video-single-step", "video-poster-step", "video-web-step")
+LAMBDA_TIMEOUT_S = 900  # Lambda's maximum
+VCPUS_AT_MEMORY = {1769: 1, 3008: 1.7, 5307: 3, 10240: 6}  # Lambda: 1 vCPU per 1769 MB
+
+
+def _split_report(
+    clips: dict[str, Path], jobs: dict[str, dict[str, Measurement]], e2e: dict[str, Any]
+) -> None:
+    print("\n### Big videos: time to first view, today's single step against the split (1 run)\n")
+    print(
+        "Today the poster waits for the web transcode in one job, so upload-to-poster equals "
+        "upload-to-web-rendition. Split: `thumbnail` makes probe + poster (`ready`), "
+        "`web_rendition` then transcodes in a function of its own. Job times, in fresh "
+        "processes, same run:\n"
+    )
+    _row("clip", "input", "today: upload→poster = upload→web (s)", "split: upload→poster (s)",
+         "split: upload→web (s)", "first view, today / split")  # fmt: skip
+    _row("---", "---", "---:", "---:", "---:", "---:")
+    for name, src in clips.items():
+        single = jobs[name]["video-single-step"]
+        poster = jobs[name]["video-poster-step"]
+        web = jobs[name]["video-web-step"]
+        extra = poster.extra
+        width, height = extra["size"]
+        megabytes = src.stat().st_size / 1e6
+        label = f"{width}x{height} {extra['codec']}, {extra['duration']:.0f} s, {megabytes:.0f} MB"
+        _row(name, label, f"{single.ms / 1000:.1f}", f"{poster.ms / 1000:.2f}",
+             f"{(poster.ms + web.ms) / 1000:.1f}", f"**{single.ms / poster.ms:.0f}x**")  # fmt: skip
+    print(
+        "\nEnd to end on the local stack (multipart upload to moto, S3 notification, ingest, "
+        "`Media Uploaded`, thumbnail, `Media Processed`, web_rendition, `Media Web Rendition "
+        "Ready`, each function in its own worker process); the clock starts when the server "
+        "has completed the upload:\n"
+    )
+    _row("clip", "multipart upload (s)", "upload→poster (s)", "upload→web rendition (s)",
+         "web rendition")  # fmt: skip
+    _row("---", "---:", "---:", "---:", "---")
+    for name, result in e2e.items():
+        _row(name, f"{result.upload_s:.1f}", f"**{result.to_poster_s:.2f}**",
+             f"{result.to_web_s:.1f}", result.web_status)  # fmt: skip
+
+    print("\nSizing the web_rendition function (Lambda gives 1 vCPU per 1,769 MB, up to 6):\n")
+    _row("clip", "web step CPU (s)", "local wall (s)", "threads used", "180 s clip: CPU (s)",
+         *(f"180 s clip at {mb} MB (s)" for mb in VCPUS_AT_MEMORY))  # fmt: skip
+    _row("---", "---:", "---:", "---:", "---:", *("---:" for _ in VCPUS_AT_MEMORY))
+    for name in clips:
+        web = jobs[name]["video-web-step"]
+        threads = web.cpu_ms / web.ms  # how much of the 2 local cores ffmpeg kept busy
+        longest = web.cpu_ms / 1000 * 180 / jobs[name]["video-poster-step"].extra["duration"]
+        estimates = [
+            longest / min(vcpus, max(threads, 1) * vcpus / 2) for vcpus in VCPUS_AT_MEMORY.values()
+        ]
+        _row(name, f"{web.cpu_ms / 1000:.0f}", f"{web.ms / 1000:.0f}", f"{threads:.2f}",
+             f"{longest:.0f}", *(f"{e:.0f}" for e in estimates))  # fmt: skip
+    print(
+        f"\n(estimates scale the measured CPU time linearly with clip length and assume ffmpeg "
+        f"uses extra vCPUs as well as it used the second local core; Lambda's limit is "
+        f"{LAMBDA_TIMEOUT_S} s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="fresh-process runs per case")
     parser.add_argument(
         "--only", choices=("media", "coldstart"), help="one part (default: media, then coldstart)"
     )
+    parser.add_argument(
+        "--big-videos-only", action="store_true", help="only the 60 s clips (single step vs split)"
+    )
     args = parser.parse_args()
     runs = args.runs
     started = time.perf_counter()
     if args.only != "coldstart":
-        _media(runs)
+        _media(runs, big_videos_only=args.big_videos_only)
     if args.only != "media":
         # Its own process: the local stack it starts must not raise this launcher's RSS floor.
         subprocess.run(
@@ -209,7 +275,7 @@ def main() -> None:
     print(f"\n(bench took {time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
-def _media(runs: int) -> None:
+def _media(runs: int, *, big_videos_only: bool = False) -> None:
 
     print(f"(preparing media in {media.CACHE} ...)", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "bench.media"], cwd=ROOT, check=True, timeout=1800)
@@ -218,6 +284,22 @@ def _media(runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="boulderstat-bench-") as folder:
         scratch = Path(folder)
         floor_at_fork = launcher_rss_mib()
+        clips = {
+            "60 s 1080p H.264 (Android-like)": media.phone_1080p_h264_60s(),
+            "60 s 4K HEVC (iPhone-like)": media.phone_4k_hevc_60s(),
+        }
+        jobs = {
+            name: measure(list(SPLIT_CASES), clip, scratch / f"split-{i}", runs=1)
+            for i, (name, clip) in enumerate(clips.items())
+        }
+        types = {".mp4": "video/mp4", ".mov": "video/quicktime"}
+        if big_videos_only:
+            # The local stack runs in this process: only after every fresh-process case.
+            e2e = upload_to_views({n: (c, types[c.suffix]) for n, c in clips.items()})
+            print("## Environment\n")
+            _environment()
+            _split_report(clips, jobs, e2e)
+            return
         photo = measure(
             ["imports-only", *PHOTO_CASES], media.phone_jpeg_24mp(), scratch / "photo", runs=runs
         )
@@ -233,6 +315,8 @@ def _media(runs: int) -> None:
         _photo_report(photo, worst, runs)
         _webp_table(runs)
         _video_report(seeking, web_transcode, runs)
+        e2e = upload_to_views({n: (c, types[c.suffix]) for n, c in clips.items()})
+        _split_report(clips, jobs, e2e)
 
 
 if __name__ == "__main__":

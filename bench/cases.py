@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from boulderstat.imaging import photo, process_photo, video
+from boulderstat.settings import Settings
 
 WIDTHS = (320, 960, 1920)
 
@@ -82,6 +83,43 @@ def web_transcode(src: Path, out: Path) -> dict[str, object]:
     }
 
 
+# -- big videos: today's single step (poster waits for the transcode) against the split --------
+def _video_job(src: Path, out: Path, *, with_web: bool) -> dict[str, object]:
+    settings = Settings()
+    result = video.process_video(
+        src,
+        out,
+        widths=settings.rendition_widths,
+        max_seconds=settings.max_video_seconds,
+        web_min_bytes=settings.web_video_min_bytes,
+        timeout=1800,
+        max_pixels=settings.max_image_pixels,
+        with_web=with_web,
+    )
+    return {
+        "duration": result.probe.duration,
+        "size": [result.probe.width, result.probe.height],
+        "codec": result.probe.codec,
+        "needs_web": result.needs_web,
+    }
+
+
+def video_single_step(src: Path, out: Path) -> dict[str, object]:
+    """Today's thumbnail job: probe, poster, then the web rendition, before `ready`."""
+    return _video_job(src, out, with_web=True)
+
+
+def video_poster_step(src: Path, out: Path) -> dict[str, object]:
+    """The split's thumbnail job: probe and poster only (the first view)."""
+    return _video_job(src, out, with_web=False)
+
+
+def video_web_step(src: Path, out: Path) -> dict[str, object]:
+    """The split's web_rendition job: its own probe, then the transcode."""
+    web = video.make_web_rendition(src, out, timeout=1800)
+    return {"bytes": web.bytes, "web_size": [web.width, web.height]}
+
+
 def imports_only(src: Path, out: Path) -> dict[str, object]:
     """The floor: what the interpreter and these imports cost before any work."""
     return {}
@@ -96,6 +134,9 @@ CASES: dict[str, Callable[[Path, Path], dict[str, object]]] = {
     "poster-input-seeking": poster_input_seeking,
     "poster-output-seeking": poster_output_seeking,
     "web-transcode": web_transcode,
+    "video-single-step": video_single_step,
+    "video-poster-step": video_poster_step,
+    "video-web-step": video_web_step,
 }
 
 

@@ -132,9 +132,59 @@ def clip_1080p() -> Path:
     return _cached("clip-1080p-10s.mp4", make)
 
 
+def _looped(name: str, segment_args: list[str], seconds: int, segment_seconds: int) -> Path:
+    """A long phone-like clip made cheaply: encode `segment_seconds`, then stream-copy it
+    back to back (no re-encode) to `seconds`. Decoding costs the same as a real clip of that
+    length with that bitrate and GOP; only the content repeats."""
+
+    def make(path: Path) -> None:
+        segment = path.with_name(path.stem + "-segment" + path.suffix)
+        _ffmpeg(*segment_args, str(segment))
+        loops = seconds // segment_seconds - 1
+        _ffmpeg("-stream_loop", str(loops), "-i", str(segment), "-c", "copy",
+                "-tag:v", "hvc1" if "hevc" in name else "avc1",
+                "-movflags", "+faststart", str(path))  # fmt: skip
+        segment.unlink()
+
+    return _cached(name, make)
+
+
+def phone_1080p_h264_60s() -> Path:
+    """60 s 1920x1080 30 fps H.264 High + AAC at a phone's ~17-24 Mb/s (noise makes x264 spend
+    more), a keyframe every second: an Android phone's default camera clip (about 180 MB)."""
+    segment = [
+        "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=2,noise=alls=10:allf=t",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
+        "-c:v", "libx264", "-preset", "veryfast", "-b:v", "17M", "-maxrate", "17M",
+        "-bufsize", "34M", "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "192k",
+    ]  # fmt: skip
+    return _looped("phone-1080p-h264-60s.mp4", segment, 60, 2)
+
+
+def phone_4k_hevc_60s() -> Path:
+    """60 s 3840x2160 30 fps HEVC Main + AAC in a QuickTime file, ~40 Mb/s, a keyframe every
+    second: an iPhone's 4K clip (about 300 MB; not playable in every browser)."""
+    segment = [
+        "-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=30:duration=2,noise=alls=8:allf=t",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
+        "-c:v", "libx265", "-preset", "ultrafast", "-b:v", "40M",
+        "-x265-params", "keyint=30:min-keyint=30:log-level=error", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "192k",
+    ]  # fmt: skip
+    return _looped("phone-4k-hevc-60s.mov", segment, 60, 2)
+
+
 def prepare_all() -> None:
-    """Generates whatever is missing from the cache (about a minute on 2 cores)."""
-    for make in (phone_jpeg_24mp, png_60mp, wall_3000x2000, clip_4k, clip_1080p):
+    """Generates whatever is missing from the cache (a few minutes on 2 cores)."""
+    for make in (
+        phone_jpeg_24mp,
+        png_60mp,
+        wall_3000x2000,
+        clip_4k,
+        clip_1080p,
+        phone_1080p_h264_60s,
+        phone_4k_hevc_60s,
+    ):
         make()
 
 

@@ -98,6 +98,41 @@ UPLOAD_GRANT: dict[str, Any] = {
     "expires_at": "2026-11-20T18:19:11Z",
     "upload": PRESIGNED_POST,
 }
+UPLOAD_ID = "2~Zb8Yx0Pq3tK9mR4sW1vN7cL5hJ2gF6dE"
+MULTIPART_ETAG = "5d41402abc4b2a76b9719d911017c592-23"
+MULTIPART_GRANT: dict[str, Any] = {
+    "upload_id": UPLOAD_ID,
+    "part_size": 8_388_608,
+    "part_count": 23,
+}
+PART_URL: dict[str, Any] = {
+    "part_number": 3,
+    "size": 8_388_608,
+    "url": f"https://boulderstat-staging-media-123456789012.s3.amazonaws.com/uploads/{USER_ID}/"
+    f"{MEDIA_ID}.mov?uploadId={UPLOAD_ID}&partNumber=3&X-Amz-Expires=300&X-Amz-Signature=...",
+    "expires_at": "2026-11-20T18:09:11Z",
+}
+UPLOADED_PART: dict[str, Any] = {
+    "part_number": 1,
+    "size": 8_388_608,
+    "etag": "9b2cf535f27731c974343645a3985328",
+}
+UPLOAD_PARTS: dict[str, Any] = {
+    "media_id": MEDIA_ID,
+    "upload_id": UPLOAD_ID,
+    "part_size": 8_388_608,
+    "part_count": 23,
+    "parts": [UPLOADED_PART],
+}
+PART_REFERENCE: dict[str, Any] = {"part_number": 1, "etag": "9b2cf535f27731c974343645a3985328"}
+COMPLETE_UPLOAD: dict[str, Any] = {"upload_id": UPLOAD_ID, "parts": [PART_REFERENCE]}
+COMPLETED_UPLOAD: dict[str, Any] = {
+    "media_id": MEDIA_ID,
+    "key": f"uploads/{USER_ID}/{MEDIA_ID}.mov",
+    "size": 190_012_345,
+    "etag": MULTIPART_ETAG,
+}
+WEB_RENDITION: dict[str, Any] = {"status": "pending", "reason": None}
 FAILURE: dict[str, Any] = {"phase": "ingest", "reason": "The file is not a JPEG image"}
 ORIGINAL: dict[str, Any] = {
     "url": f"https://boulderstat-staging-media-123456789012.s3.amazonaws.com/uploads/{USER_ID}/"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from http.cookiejar import Cookie, DefaultCookiePolicy
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -114,6 +115,44 @@ class BoulderStatClient:
 
     def delete(self, path: str, **kwargs: Any) -> Any:
         return self.call("DELETE", path, **kwargs)
+
+    # -- uploads ----------------------------------------------------------------------------
+    def upload_in_parts(
+        self,
+        path: Path,
+        content_type: str,
+        *,
+        part_size: int | None = None,
+        climb_id: str | None = None,
+        grant: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A resumable multipart upload of `path` (docs/uploads.md); returns the grant.
+
+        Pass an earlier `grant` to resume it: only the parts S3 does not hold yet are sent.
+        """
+        if grant is None:
+            body: dict[str, Any] = {
+                "content_type": content_type,
+                "size": path.stat().st_size,
+                "filename": path.name,
+            }
+            if part_size is not None:
+                body["part_size"] = part_size
+            if climb_id is not None:
+                body["climb_id"] = climb_id
+            grant = dict(self.post("/media/uploads", json=body))
+        layout, base = grant["multipart"], f"/media/uploads/{grant['media_id']}"
+        held = {p["part_number"] for p in self.get(f"{base}/parts")["parts"]}
+        with path.open("rb") as file:
+            for number in range(1, layout["part_count"] + 1):
+                if number in held:
+                    continue
+                file.seek((number - 1) * layout["part_size"])
+                data = file.read(layout["part_size"])
+                url = self.post(f"{base}/parts/{number}")["url"]
+                self.session.put(url, data=data, timeout=self.timeout).raise_for_status()
+        self.post(f"{base}/complete", json={"upload_id": layout["upload_id"]})
+        return grant
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", None) or {})

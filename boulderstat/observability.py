@@ -64,6 +64,7 @@ def lambda_handler(
         )
     wrapped = metrics.log_metrics(handler)
     wrapped = tracer.capture_lambda_handler(wrapped, capture_response=capture_response)
+    # clear_state: keys a handler appends are that event's only (a warm container is reused).
     return logger.inject_lambda_context(
-        wrapped, correlation_id_path=correlation_id_path, log_event=log_event
+        wrapped, correlation_id_path=correlation_id_path, log_event=log_event, clear_state=True
     )

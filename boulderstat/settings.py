@@ -58,6 +58,12 @@ class Settings:
     max_photo_bytes: int = 30 * MB
     max_video_bytes: int = 500 * MB
     pending_upload_ttl_seconds: int = 24 * 3600
+    # Big files go to S3 in parts (resumable): above this size, or whenever a client names a
+    # part size. A multipart grant lives longer than a POST (gym Wi-Fi drops); each part URL is
+    # signed for one part only, with `upload_url_expires_seconds`.
+    multipart_threshold_bytes: int = 16 * MB
+    multipart_part_bytes: int = 8 * MB
+    multipart_upload_expires_seconds: int = 6 * 3600
     # Rendition URLs: presigned GETs by default; a CDN base URL (CloudFront) when set.
     media_url_expires_seconds: int = 3600
     media_cdn_base_url: str | None = None
@@ -142,6 +148,9 @@ _INTS = {
     "max_photo_bytes",
     "max_video_bytes",
     "pending_upload_ttl_seconds",
+    "multipart_threshold_bytes",
+    "multipart_part_bytes",
+    "multipart_upload_expires_seconds",
     "media_url_expires_seconds",
     "max_image_pixels",
     "web_video_min_bytes",

@@ -18,6 +18,9 @@ from __future__ import annotations
 import io
 import json
 import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +34,12 @@ sys.path.insert(0, str(ROOT))
 from boulderstat.client import BoulderStatClient  # noqa: E402
 from boulderstat.events.catalog import (  # noqa: E402
     COMMUNITY_SOURCE,
+    EventDetail,
+    MediaWebRenditionFailed,
     all_event_models,
     kebab,
 )
+from boulderstat.local import sample_media  # noqa: E402
 from boulderstat.local.provision import queue_arn  # noqa: E402
 from boulderstat.local.stack import LocalStack  # noqa: E402
 from boulderstat.media.ids import new_media_id  # noqa: E402
@@ -150,6 +156,13 @@ def capture_pipeline_events(stack: LocalStack) -> dict[str, dict[str, Any]]:
         )
         api.delete(f"/media/{grant['media_id']}")
         captured["Media Deleted"] = subscriber.wait_for(_kind("Media Deleted"), timeout=30)
+        # A phone's HEVC clip, uploaded in parts: poster first, then its own web rendition.
+        with tempfile.TemporaryDirectory() as folder:
+            clip = sample_media.iphone_clip(Path(folder) / "iphone.mov")
+            api.upload_in_parts(clip, "video/quicktime", part_size=5 * 1024 * 1024)
+        captured["Media Web Rendition Ready"] = subscriber.wait_for(
+            _kind("Media Web Rendition Ready"), timeout=120
+        )
         captured["s3"] = capture_s3_notification(stack, user_id)
     finally:
         subscriber.close()
@@ -209,18 +222,52 @@ def capture_community_events(stack: LocalStack) -> dict[str, dict[str, Any]]:
     return captured
 
 
+def built_examples() -> list[EventDetail]:
+    """Events no sample run produces on purpose (a transcode that fails): the only samples not
+    captured. Replace each by a capture when a run can make it happen."""
+    now = datetime.now(UTC)
+    owner = str(uuid.uuid4())
+    climb_id, media_id = new_media_id(), new_media_id()
+    return [
+        MediaWebRenditionFailed(
+            user_id=owner, occurred_at=now, media_id=media_id, climb_id=climb_id,
+            key=f"uploads/{owner}/{media_id}.mov", etag="3f0e1a2b4c5d6e7f8091a2b3c4d5e6f7-12",
+            reason="Making the web version took too long.",
+        ),
+    ]  # fmt: skip
+
+
+def envelope(detail: EventDetail, *, region: str = "eu-west-1") -> dict[str, Any]:
+    """The EventBridge envelope around a built detail, as a rule target receives it."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail.DETAIL_TYPE,
+        "source": detail.SOURCE,
+        "account": "123456789012",
+        "time": detail.occurred_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [],
+        "detail": json.loads(detail.model_dump_json()),
+    }
+
+
 def main() -> int:
     with LocalStack() as stack:
         captured = capture_pipeline_events(stack)
         captured |= capture_community_events(stack)
     _write("s3-object-created.json", captured.pop("s3"))
-    missing = {m.DETAIL_TYPE for m in all_event_models()} - set(captured)
+    built = {d.DETAIL_TYPE: d for d in built_examples() if d.DETAIL_TYPE not in captured}
+    missing = {m.DETAIL_TYPE for m in all_event_models()} - set(captured) - set(built)
     if missing:
         raise SystemExit(f"no sample captured for: {', '.join(sorted(missing))}")
     for detail_type, event in captured.items():
         # moto 5.2.5 leaves out `account`, which AWS always sends (the subscriber adds it back).
         event.setdefault("account", "123456789012")
         _write(f"{kebab(detail_type)}.json", event)
+    for detail_type, detail in built.items():
+        print(f"  (built, not captured: {detail_type} has no producing route yet)")
+        _write(f"{kebab(detail_type)}.json", envelope(detail))
     return 0
 
 

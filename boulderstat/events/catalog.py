@@ -161,7 +161,8 @@ class RenditionSummary(BaseModel):
 
 
 class MediaProcessed(EventDetail):
-    """Renditions of one object version exist under `derived/`; the media is `ready`."""
+    """Renditions of one object version exist under `derived/`; the media is `ready` (viewable):
+    a photo's renditions, or a video's probe and poster (its web rendition may follow)."""
 
     SOURCE: ClassVar[str] = MEDIA_SOURCE
     DETAIL_TYPE: ClassVar[str] = "Media Processed"
@@ -178,6 +179,39 @@ class MediaProcessed(EventDetail):
     animated: bool = False
     renditions: list[RenditionSummary]
     placeholder: str | None = None
+    web_rendition: Literal["pending"] | None = Field(
+        default=None,
+        description="`pending`: a web-playable video is being made; `Media Web Rendition Ready` "
+        "(or `... Failed`) follows. The web_rendition function's rule matches on it.",
+    )
+
+
+class MediaWebRenditionReady(EventDetail):
+    """A video's web-playable rendition (H.264/AAC MP4, at most 720p) was added."""
+
+    SOURCE: ClassVar[str] = MEDIA_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Media Web Rendition Ready"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("media_id", "etag")
+
+    media_id: str
+    climb_id: str | None = None
+    key: str
+    etag: str
+    rendition: RenditionSummary
+
+
+class MediaWebRenditionFailed(EventDetail):
+    """The web rendition could not be made; the media stays `ready` with its poster."""
+
+    SOURCE: ClassVar[str] = MEDIA_SOURCE
+    DETAIL_TYPE: ClassVar[str] = "Media Web Rendition Failed"
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("media_id", "etag")
+
+    media_id: str
+    climb_id: str | None = None
+    key: str
+    etag: str
+    reason: str = Field(description="Human-readable reason.")
 
 
 class MediaProcessingFailed(EventDetail):
@@ -302,6 +336,8 @@ def all_event_models() -> list[type[EventDetail]]:
         ClimbDeleted,
         MediaUploaded,
         MediaProcessed,
+        MediaWebRenditionReady,
+        MediaWebRenditionFailed,
         MediaProcessingFailed,
         MediaDeleted,
         ClimberFollowed,

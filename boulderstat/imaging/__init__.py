@@ -8,7 +8,7 @@ permanent). Anything else that escapes is a bug or an outage, and worth a retry.
 from boulderstat.imaging.errors import UnprocessableMedia
 from boulderstat.imaging.outputs import PhotoOutput, RenditionFile, VideoOutput, VideoProbe
 from boulderstat.imaging.photo import process_photo
-from boulderstat.imaging.video import probe_video, process_video
+from boulderstat.imaging.video import make_web_rendition, probe_video, process_video
 
 __all__ = [
     "PhotoOutput",
@@ -16,6 +16,7 @@ __all__ = [
     "UnprocessableMedia",
     "VideoOutput",
     "VideoProbe",
+    "make_web_rendition",
     "probe_video",
     "process_photo",
     "process_video",

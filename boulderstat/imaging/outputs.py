@@ -90,3 +90,4 @@ class VideoOutput:
     web: RenditionFile | None
     placeholder: str
     poster_at: float = 0.0
+    needs_web: bool = False  # a web rendition is due (made here, or by a later step)

@@ -10,8 +10,10 @@ time out again. The original is only ever read by ffmpeg, never into Python's me
   rotation from the container, so the frame is upright; its renditions come from process_photo.
 * Web rendition (`web.mp4`): H.264 High/yuv420p, CRF 28, preset veryfast, AAC 128 kb/s stereo,
   `+faststart`, at most 30 fps, scaled (never up) to fit 1280x720 when landscape or 720x1280
-  when portrait, even dimensions, no metadata (phones put GPS in it). Made when the original is
-  bigger than `web_min_bytes` or not playable in every browser (see VideoProbe).
+  when portrait, even dimensions, no metadata (phones put GPS in it). Due when the original is
+  bigger than `web_min_bytes` or not playable in every browser (see VideoProbe). The pipeline
+  makes it in a step of its own (`make_web_rendition`), after the poster: a long clip's first
+  view must not wait for its transcode.
 """
 
 from __future__ import annotations
@@ -375,9 +377,12 @@ def process_video(
     web_min_bytes: int = 8 * 1024 * 1024,
     timeout: float = 120,
     max_pixels: int = 60_000_000,
+    with_web: bool = True,
 ) -> VideoOutput:
     """Probes `src`, writes poster renditions and maybe `web.mp4` into `out_dir`.
 
+    `with_web=False` stops after the poster (the first view), leaving the web rendition to
+    `make_web_rendition` in a step of its own; `needs_web` on the result says whether one is due.
     `timeout` bounds the whole job. Raises UnprocessableMedia for unreadable files, files
     without video, videos longer than `max_seconds` and jobs that run out of time; nothing it
     wrote is left in `out_dir` then.
@@ -397,15 +402,32 @@ def process_video(
         at, poster = _make_poster(src, out_dir, probed, deadline, widths, max_pixels)
         written.extend(rendition.path for rendition in poster.renditions)
         web = None
-        if needs_web_rendition(probe, src.stat().st_size, web_min_bytes):
+        needs_web = needs_web_rendition(probe, src.stat().st_size, web_min_bytes)
+        if needs_web and with_web:
             web = _transcode_web(src, out_dir / "web.mp4", probed, deadline)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
     return VideoOutput(
-        probe=probe, poster=poster, web=web, placeholder=poster.placeholder, poster_at=at
+        probe=probe,
+        poster=poster,
+        web=web,
+        placeholder=poster.placeholder,
+        poster_at=at,
+        needs_web=needs_web,
     )
+
+
+def make_web_rendition(src: Path, out_dir: Path, *, timeout: float = 120) -> RenditionFile:
+    """Writes `web.mp4` (see the module docstring) into `out_dir`; probes `src` itself.
+
+    Raises UnprocessableMedia for unreadable files and jobs that run out of `timeout`.
+    """
+    deadline = _Deadline(timeout)
+    probed = _probe(src, deadline)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return _transcode_web(src, out_dir / "web.mp4", probed, deadline)
 
 
 def _duration_text(seconds: float) -> str:

@@ -4,12 +4,14 @@ boulderstat local up       run everything in the foreground until Ctrl-C
 boulderstat local token U  sign local user U in (created on first use), print a real JWT
 boulderstat local events   tail the events published on the local bus
 boulderstat local sweep    run the sweeper once now (`local up` also runs it every minute)
+boulderstat local redrive  move dead-lettered events back to their queues (after an outage)
 boulderstat demo           the main job: the whole product end to end on one machine
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import signal
@@ -25,10 +27,17 @@ DEFAULT_MONGO_PORT = 27018
 
 
 def _read_stack_env(data_dir: Path) -> dict[str, str]:
+    from boulderstat.local.processes import left_by_a_crash
+
     stack_file = data_dir / "stack.json"
     if not stack_file.exists():
         sys.exit(
             f"No running local stack found ({stack_file} missing): start `boulderstat local up`."
+        )
+    if left_by_a_crash(data_dir):
+        sys.exit(
+            f"No running local stack found: {stack_file} was left by a run that ended without "
+            "stopping (a crash or kill). Start `boulderstat local up`; it cleans up first."
         )
     return dict(json.loads(stack_file.read_text()))
 
@@ -41,6 +50,7 @@ def _settings_from(env: dict[str, str]) -> Any:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from boulderstat.local.processes import StackAlreadyRunning
     from boulderstat.local.stack import LocalStack
     from boulderstat.local.web import local_pages
 
@@ -50,12 +60,16 @@ def cmd_up(args: argparse.Namespace) -> int:
         aws_port=args.aws_port,
         mongo_port=args.mongo_port,
         extra_routes=local_pages(),
+        queue_workers=args.queue_workers,
     )
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     try:
         stack.start()
+    except StackAlreadyRunning as error:
+        sys.exit(f"could not start the local stack: {error}")
     except OSError as error:
         ports = "--port, --aws-port, --mongo-port"
         sys.exit(f"could not start the local stack: {error} (free the port or pass {ports})")
@@ -67,12 +81,21 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"  AWS endpoint   {stack.settings.aws_endpoint_url}  (S3, SQS, EventBridge, Cognito)"
         )
         print(f"  MongoDB        {stack.settings.mongodb_uri}")
+        print(f"  Event queues   {stack.queue_workers} concurrent deliveries each")
+        if stack.resumed.get("ingest") or stack.resumed.get("processing"):
+            print(
+                f"Resumed unfinished media from the last run: {stack.resumed['ingest']} to "
+                f"ingest, {stack.resumed['processing']} to process"
+            )
         print("Environment for a client:")
         for name, value in sorted(stack.environment().items()):
             print(f"  export {name}={value}")
         print("Get a token: boulderstat local token alice    Tail events: boulderstat local events")
         print("Ctrl-C stops everything.", flush=True)
-        stopping.wait()
+        # Wake up now and then: a signal the kernel hands to another thread only runs its
+        # Python handler once the main thread runs again (a bare wait() could sleep forever).
+        while not stopping.wait(0.5):
+            pass
     finally:
         print("\nstopping: saving state and shutting down...", flush=True)
         stack.stop()
@@ -125,6 +148,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_redrive(args: argparse.Namespace) -> int:
+    from boulderstat.adapters.aws import aws_client
+    from boulderstat.local import provision
+    from boulderstat.local.recovery import redrive
+    from boulderstat.local.stack import dead_letter_routes
+
+    settings = _settings_from(_read_stack_env(args.data_dir))
+    sqs = aws_client("sqs", settings)
+    queues = provision.existing_queues(sqs, f"boulderstat-{settings.stage}")
+    moved = redrive(sqs, dead_letter_routes(queues))
+    for queue, count in moved.items():
+        print(f"{queue}: {count} dead-lettered event(s) moved back")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from boulderstat.local.demo import run_demo
 
@@ -142,6 +180,12 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=DEFAULT_API_PORT, help="HTTP API port")
     up.add_argument("--aws-port", type=int, default=DEFAULT_AWS_PORT, help="moto server port")
     up.add_argument("--mongo-port", type=int, default=DEFAULT_MONGO_PORT, help="MongoDB port")
+    up.add_argument(
+        "--queue-workers",
+        type=int,
+        default=None,
+        help="concurrent deliveries per event queue (default: the number of CPUs)",
+    )
     up.set_defaults(func=cmd_up)
     token = local.add_parser("token", help="sign a local user in and print a JWT")
     token.add_argument("username")
@@ -151,7 +195,9 @@ def parser() -> argparse.ArgumentParser:
     events.set_defaults(func=cmd_events)
     sweep = local.add_parser("sweep", help="re-drive or fail stuck media, remove orphans, now")
     sweep.set_defaults(func=cmd_sweep)
-    for sub in (up, token, events, sweep):
+    redrive = local.add_parser("redrive", help="move dead-lettered events back to their queues")
+    redrive.set_defaults(func=cmd_redrive)
+    for sub in (up, token, events, sweep, redrive):
         sub.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
 
     demo = commands.add_parser("demo", help="run the whole product end to end locally")

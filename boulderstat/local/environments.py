@@ -23,6 +23,8 @@ import contextlib
 import json
 import os
 import select
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -31,8 +33,9 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import psutil
 from aws_lambda_powertools import Logger
 
 from boulderstat.local.functions import FunctionConfig
@@ -62,24 +65,96 @@ class FunctionTimeout(FunctionError):
     """The invocation ran past the function's timeout; its environment was killed."""
 
 
-class _Environment:
-    """One warm worker process of one function."""
+class Zygote:
+    """The process every worker is forked from (see `boulderstat.local.runtime`)."""
 
-    def __init__(
-        self, config: FunctionConfig, env: dict[str, str], generation: int, logs: LogSink
-    ) -> None:
-        self.config = config
-        self.generation = generation
+    def __init__(self, env: dict[str, str]) -> None:
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "boulderstat.local.runtime", config.name, config.handler_spec],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            [sys.executable, "-m", "boulderstat.local.runtime", "--zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
             env=env,
             cwd=PROJECT_ROOT,
         )
+        theirs.close()
+        self._lock = threading.Lock()
+
+    def fork(
+        self, name: str, handler: str, env: dict[str, str], channel_fd: int, log_fd: int
+    ) -> int:
+        spawn = {"name": name, "handler": handler, "env": env, "cwd": str(PROJECT_ROOT)}
+        with self._lock:
+            socket.send_fds(self._control, [json.dumps(spawn).encode()], [channel_fd, log_fd])
+            self._control.settimeout(INIT_TIMEOUT_SECONDS)
+            reply = self._control.recv(4096)
+        if not reply:
+            raise OSError("the zygote exited")
+        return int(json.loads(reply)["pid"])
+
+    def close(self) -> None:
+        self._control.close()  # it exits when its control socket closes
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class _Environment:
+    """One warm worker process of one function (forked by the zygote, or started directly)."""
+
+    def __init__(
+        self,
+        config: FunctionConfig,
+        env: dict[str, str],
+        generation: int,
+        logs: LogSink,
+        zygote: Zygote | None,
+    ) -> None:
+        self.config = config
+        self.generation = generation
+        self._killed = False
+        self._process: subprocess.Popen[bytes] | None = None
+        if zygote is not None:
+            ours, theirs = socket.socketpair()
+            log_read, log_write = os.pipe()
+            try:
+                self.pid = zygote.fork(
+                    config.name, config.handler_spec, env, theirs.fileno(), log_write
+                )
+            finally:
+                theirs.close()
+                os.close(log_write)
+            self._channel: socket.socket | None = ours
+            self._read_fd = self._write_fd = ours.fileno()
+            log_stream: IO[bytes] = os.fdopen(log_read, "rb")
+        else:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "boulderstat.local.runtime",
+                    config.name,
+                    config.handler_spec,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=PROJECT_ROOT,
+            )
+            assert self._process.stdin and self._process.stdout and self._process.stderr
+            self.pid = self._process.pid
+            self._channel = None
+            self._read_fd = self._process.stdout.fileno()
+            self._write_fd = self._process.stdin.fileno()
+            log_stream = self._process.stderr
         threading.Thread(
-            target=self._forward_logs, args=(logs,), name=f"logs-{config.name}", daemon=True
+            target=self._forward_logs,
+            args=(log_stream, logs),
+            name=f"logs-{config.name}",
+            daemon=True,
         ).start()
         try:
             ready = self._read(time.monotonic() + INIT_TIMEOUT_SECONDS)
@@ -91,15 +166,11 @@ class _Environment:
             error = ready["init_error"]
             raise FunctionError(config.name, error["errorType"], error["errorMessage"])
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def _forward_logs(self, logs: LogSink) -> None:
+    def _forward_logs(self, stream: IO[bytes], logs: LogSink) -> None:
         """What the function writes to stdout/stderr, line by line (Lambda: CloudWatch Logs)."""
-        assert self.process.stderr is not None
-        for raw in self.process.stderr:
-            logs(self.config.name, raw.decode(errors="replace").rstrip("\n"))
+        with stream:
+            for raw in stream:
+                logs(self.config.name, raw.decode(errors="replace").rstrip("\n"))
 
     def invoke(self, event: dict[str, Any]) -> Any:
         started = time.time()
@@ -109,11 +180,12 @@ class _Environment:
             "event": event,
         }
         data = json.dumps(request).encode()
-        assert self.process.stdin is not None
+        frame = len(data).to_bytes(_HEADER_BYTES, "big") + data
         try:
-            self.process.stdin.write(len(data).to_bytes(_HEADER_BYTES, "big") + data)
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError) as error:
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(self._write_fd, view) :]
+        except OSError as error:
             raise self._exited() from error
         deadline = time.monotonic() + self.config.timeout_seconds + KILL_GRACE_SECONDS
         reply = self._read(deadline)
@@ -129,19 +201,20 @@ class _Environment:
         return message
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
         chunks: list[bytes] = []
         remaining = size
         while remaining:
             wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+            if wait <= 0 or not select.select([self._read_fd], [], [], wait)[0]:
                 self.kill()
                 seconds = self.config.timeout_seconds
                 raise FunctionTimeout(
                     self.config.name, "Sandbox.Timedout", f"Task timed out after {seconds:.2f} s"
                 )
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            try:
+                chunk = os.read(self._read_fd, min(remaining, 1 << 20))
+            except OSError:
+                chunk = b""
             if not chunk:
                 raise self._exited()
             chunks.append(chunk)
@@ -151,32 +224,51 @@ class _Environment:
     def _exited(self) -> FunctionError:
         self.kill()
         return FunctionError(
-            self.config.name,
-            "Runtime.ExitError",
-            f"the execution environment exited (code {self.process.returncode})",
+            self.config.name, "Runtime.ExitError", "the execution environment exited"
         )
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        if self._killed:
+            return False
+        if self._process is not None:
+            return self._process.poll() is None
+        try:
+            return psutil.Process(self.pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
 
     def close(self) -> None:
-        """Ends a warm, idle environment: it exits when its request pipe closes."""
+        """Ends a warm, idle environment: it exits when its channel closes."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+            return
+        assert self._process is not None
         try:
-            if self.process.stdin:
-                self.process.stdin.close()
-            self.process.wait(timeout=5)
+            if self._process.stdin:
+                self._process.stdin.close()
+            self._process.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             self.kill()
         self._close_pipes()
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self._close_pipes()
+        self._killed = True
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+                self._process.wait()
+            self._close_pipes()
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
 
     def _close_pipes(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):  # stderr: its reader closes it
+        assert self._process is not None
+        for pipe in (self._process.stdin, self._process.stdout):  # stderr: its reader closes it
             try:
                 if pipe:
                     pipe.close()
@@ -188,7 +280,12 @@ class FunctionPool:
     """At most `size` environments of one function; one invocation per environment."""
 
     def __init__(
-        self, config: FunctionConfig, environment: dict[str, str], size: int, logs: LogSink
+        self,
+        config: FunctionConfig,
+        environment: dict[str, str],
+        size: int,
+        logs: LogSink,
+        zygote: Callable[[], Zygote | None] = lambda: None,
     ) -> None:
         if size < 1:
             raise ValueError("a function needs at least one execution environment")
@@ -196,6 +293,7 @@ class FunctionPool:
         self.size = size
         self._environment = environment
         self._logs = logs
+        self._zygote = zygote
         self._generation = 0
         self._idle: list[_Environment] = []
         self._busy: set[_Environment] = set()
@@ -270,7 +368,7 @@ class FunctionPool:
                     break
                 self._changed.wait()
         try:
-            started = _Environment(self.config, environment, generation, self._logs)
+            started = _Environment(self.config, environment, generation, self._logs, self._zygote())
         except BaseException:
             with self._changed:
                 self._starting -= 1
@@ -308,9 +406,13 @@ class LocalFunctions:
         concurrency: Mapping[str, int] | None = None,
         default_concurrency: int = 2,
         keep_log_lines: int = 5000,
+        fork_from_zygote: bool = True,
     ) -> None:
         self._configs = dict(configs)
         self.logs: deque[tuple[str, str]] = deque(maxlen=keep_log_lines)
+        self._fork_from_zygote = fork_from_zygote
+        self._zygote: Zygote | None = None
+        self._zygote_lock = threading.Lock()
         self._base = dict(base_environment)
         self._function_environment = {k: dict(v) for k, v in (function_environment or {}).items()}
         unknown = set(self._function_environment) - set(self._configs)
@@ -322,9 +424,22 @@ class LocalFunctions:
                 self.environment_of(name),
                 (concurrency or {}).get(name, default_concurrency),
                 self._log,
+                self._get_zygote,
             )
             for name, config in self._configs.items()
         }
+
+    def _get_zygote(self) -> Zygote | None:
+        """Started on first need; None when workers start as fresh interpreters instead."""
+        if not self._fork_from_zygote:
+            return None
+        with self._zygote_lock:
+            if self._zygote is None or self._zygote.process.poll() is not None:
+                path = os.pathsep.join(
+                    p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p
+                )
+                self._zygote = Zygote({**os.environ, **self._base, "PYTHONPATH": path})
+            return self._zygote
 
     def environment_of(self, name: str) -> dict[str, str]:
         config = self._configs[name]
@@ -373,3 +488,7 @@ class LocalFunctions:
             thread.start()
         for thread in threads:
             thread.join()
+        with self._zygote_lock:
+            if self._zygote is not None:
+                self._zygote.close()
+                self._zygote = None

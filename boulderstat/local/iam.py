@@ -601,11 +601,14 @@ def _query_signature_matches(response: Any, secret: str, region: str, service: s
     signature = params.pop("X-Amz-Signature", "")
     access_key_id = params["X-Amz-Credential"].split("/")[0]
     unsigned = {k: v for k, v in params.items() if not k.startswith("X-Amz-")}
+    # Every header the URL was signed with (e.g. a part PUT's Content-Length), as sent.
+    sent = {name.lower(): value for name, value in response.headers.items()}
+    signed = params.get("X-Amz-SignedHeaders", "host").split(";")
     request = AWSRequest(
         method=response.method,
         url=f"http://{response.headers['Host']}{url.path}"
         + (f"?{urlencode(unsigned)}" if unsigned else ""),
-        headers={"host": response.headers["Host"]},
+        headers={name: sent.get(name, "") for name in signed},
     )
     request.context["timestamp"] = params["X-Amz-Date"]
     auth = S3SigV4QueryAuth(

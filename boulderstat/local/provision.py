@@ -6,7 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from boulderstat.events import MEDIA_SOURCE, MediaUploaded
+from boulderstat.events import MEDIA_SOURCE, MediaProcessed, MediaUploaded
+
+# `Media Processed` of a video whose web rendition is due -> the web_rendition function.
+WEB_RENDITION_PENDING_PATTERN = {
+    "source": [MEDIA_SOURCE],
+    "detail-type": [MediaProcessed.DETAIL_TYPE],
+    "detail": {"web_rendition": ["pending"]},
+}
 
 LOCAL_PASSWORD = "Local-Climber-1!"  # local-only: every local user signs in with it
 
@@ -19,6 +26,8 @@ class Queues:
     thumbnail_dlq: str
     notify: str
     notify_dlq: str
+    web_rendition: str
+    web_rendition_dlq: str
 
 
 def _queue(sqs: Any, name: str, *, dlq_arn: str | None = None) -> str:
@@ -40,6 +49,7 @@ def create_queues(sqs: Any, prefix: str) -> Queues:
     uploads_dlq = _queue(sqs, f"{prefix}-uploads-dlq")
     thumbnail_dlq = _queue(sqs, f"{prefix}-thumbnail-dlq")
     notify_dlq = _queue(sqs, f"{prefix}-notify-dlq")
+    web_rendition_dlq = _queue(sqs, f"{prefix}-web-rendition-dlq")
     return Queues(
         uploads=_queue(sqs, f"{prefix}-uploads", dlq_arn=queue_arn(sqs, uploads_dlq)),
         uploads_dlq=uploads_dlq,
@@ -47,6 +57,28 @@ def create_queues(sqs: Any, prefix: str) -> Queues:
         thumbnail_dlq=thumbnail_dlq,
         notify=_queue(sqs, f"{prefix}-notify", dlq_arn=queue_arn(sqs, notify_dlq)),
         notify_dlq=notify_dlq,
+        web_rendition=_queue(
+            sqs, f"{prefix}-web-rendition", dlq_arn=queue_arn(sqs, web_rendition_dlq)
+        ),
+        web_rendition_dlq=web_rendition_dlq,
+    )
+
+
+def existing_queues(sqs: Any, prefix: str) -> Queues:
+    """The queues `create_queues` made (for a process other than the stack's own)."""
+
+    def url(name: str) -> str:
+        return str(sqs.get_queue_url(QueueName=f"{prefix}-{name}")["QueueUrl"])
+
+    return Queues(
+        uploads=url("uploads"),
+        uploads_dlq=url("uploads-dlq"),
+        thumbnail=url("thumbnail"),
+        thumbnail_dlq=url("thumbnail-dlq"),
+        notify=url("notify"),
+        notify_dlq=url("notify-dlq"),
+        web_rendition=url("web-rendition"),
+        web_rendition_dlq=url("web-rendition-dlq"),
     )
 
 
@@ -61,14 +93,15 @@ def create_bucket(s3: Any, bucket: str, region: str, allowed_origins: tuple[str,
             "RestrictPublicBuckets": True,
         },
     )
-    # The same CORS rules serverless.yml gives the real bucket: browsers POST uploads, GET media.
+    # The same CORS rules serverless.yml gives the real bucket: browsers POST uploads, PUT parts
+    # of multipart uploads (reading their ETag), GET media.
     s3.put_bucket_cors(
         Bucket=bucket,
         CORSConfiguration={
             "CORSRules": [
                 {
                     "AllowedOrigins": list(allowed_origins),
-                    "AllowedMethods": ["POST", "GET", "HEAD"],
+                    "AllowedMethods": ["POST", "PUT", "GET", "HEAD"],
                     "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag"],
                     "MaxAgeSeconds": 3000,
@@ -94,7 +127,10 @@ def route_uploads_to_queue(s3: Any, bucket: str, queue_arn_: str) -> None:
     )
 
 
-def create_bus(events: Any, bus: str, thumbnail_queue_arn: str) -> None:
+def create_bus(
+    events: Any, bus: str, thumbnail_queue_arn: str, web_rendition_queue_arn: str
+) -> None:
+    """The stage bus and the pipeline's rules, with the patterns serverless.yml gives them."""
     events.create_event_bus(Name=bus)
     events.put_rule(
         Name=f"{bus}-media-uploaded",
@@ -107,6 +143,16 @@ def create_bus(events: Any, bus: str, thumbnail_queue_arn: str) -> None:
         Rule=f"{bus}-media-uploaded",
         EventBusName=bus,
         Targets=[{"Id": "thumbnail", "Arn": thumbnail_queue_arn}],
+    )
+    events.put_rule(
+        Name=f"{bus}-web-rendition-pending",
+        EventBusName=bus,
+        EventPattern=json.dumps(WEB_RENDITION_PENDING_PATTERN),
+    )
+    events.put_targets(
+        Rule=f"{bus}-web-rendition-pending",
+        EventBusName=bus,
+        Targets=[{"Id": "web-rendition", "Arn": web_rendition_queue_arn}],
     )
 
 

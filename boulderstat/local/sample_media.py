@@ -81,3 +81,21 @@ def iphone_clip(path: Path, *, seconds: float = 2.0) -> Path:
     hevc = ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:keyint=30"]
     _ffmpeg(*_clip("1920x1080", seconds, 330), *hevc, "-tag:v", "hvc1", "-f", "mov", str(path))
     return path
+
+
+def long_phone_clip(path: Path, *, seconds: int = 30) -> Path:
+    """A large 1080p H.264 + AAC clip at a phone's bitrate (~20 Mb/s): big enough for a
+    resumable multipart upload and a web rendition. Made cheaply: a 2 s segment with sensor-like
+    noise, stream-copied back to back."""
+    segment = path.with_suffix(".segment.mp4")
+    noise = "testsrc2=size=1920x1080:rate=30:duration=2,noise=alls=10:allf=t"
+    _ffmpeg(
+        "-f", "lavfi", "-i", noise, "-f", "lavfi", "-i", "sine=frequency=392:duration=2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "20M", "-g", "30",
+        "-pix_fmt", "yuv420p", "-c:a", "aac", str(segment),
+    )  # fmt: skip
+    loops = max(0, seconds // 2 - 1)
+    _ffmpeg("-stream_loop", str(loops), "-i", str(segment), "-c", "copy",
+            "-movflags", "+faststart", str(path))  # fmt: skip
+    segment.unlink()
+    return path

@@ -1,19 +1,23 @@
 """The whole stage on one machine: moto (S3, SQS, EventBridge, Cognito), a MongoDB-protocol
 server (nx-27017), the event router and the local HTTP API.
 
-Used by `boulderstat local up`, `make demo` and the tests. With a data folder, MongoDB data,
-S3 objects and local users (with their `sub`) survive restarts.
+Used by `boulderstat local up`, `make demo` and the tests. With a data folder, MongoDB data
+(SQLite), S3 objects (files, written through before S3 answers) and local users (with their
+`sub`, saved whenever one is created) survive a stop, and a crash (SIGKILL) at any moment: the
+next start cleans up what the crashed run left (orphaned children, stale PID files) and resumes
+every media item that was still in flight (`recovery`). MongoDB is supervised: restarted with
+a bounded backoff if it dies.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,15 +25,20 @@ from pathlib import Path
 from typing import Any
 
 from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.mongo import mongo_database
 from boulderstat.community.notifications import EVENT_PATTERN as NOTIFY_PATTERN
-from boulderstat.local import consumers, provision
+from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.local import consumers, processes, provision
+from boulderstat.local.aws_server import AwsServer
 from boulderstat.local.cognito_jwt import CognitoJwtVerifier
 from boulderstat.local.environments import FunctionEnvironment, LocalFunctions
 from boulderstat.local.functions import load_function_configs
 from boulderstat.local.gateway import ExtraRoute, LocalHttpApi
 from boulderstat.local.hosted_ui import LOCAL_COGNITO_PREFIX
 from boulderstat.local.iam import LocalIam, LocalNames
-from boulderstat.local.router import EventRouter, Route
+from boulderstat.local.objects_on_disk import ObjectsOnDisk
+from boulderstat.local.recovery import DeadLetterRoute, redrive, resume_unfinished_media
+from boulderstat.local.router import MOTO_ACCOUNT_ID, EventRouter, Route
 from boulderstat.local.routes import load_routes
 from boulderstat.local.subscriber import Subscriber
 from boulderstat.local.sweeps import DEFAULT_INTERVAL_SECONDS, PeriodicSweeps
@@ -50,7 +59,12 @@ _POWERTOOLS_LOCAL = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
-QUEUE_FUNCTIONS = ("on_object_created", "thumbnail", "notify")
+QUEUE_FUNCTIONS = ("on_object_created", "thumbnail", "notify", "web_rendition")
+# Without a data folder, objects above this size spool to temporary files (moto's own setting):
+# memory holds at most this much per object, whatever the bucket holds.
+IN_MEMORY_OBJECT_BYTES = 1024 * 1024
+MONGO_RESTART_DELAYS = (0.5, 1, 2, 4, 8, 15, 30)  # seconds; the last one repeats
+MONGO_STABLE_SECONDS = 60.0  # up this long: the next crash starts the backoff over
 
 
 def free_port() -> int:
@@ -125,8 +139,17 @@ class LocalStack:
         self.queue_workers = queue_workers or cores
         self.api_concurrency = api_concurrency or max(2, cores)
         self.functions: LocalFunctions | None = None
-        self._moto: Any = None
+        self._moto: AwsServer | None = None
+        self._objects: ObjectsOnDisk | None = None
         self._mongo: subprocess.Popen[bytes] | None = None
+        self._mongo_port = self._ports[2]
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self.mongo_restarts = 0
+        self._restoring_users = False
+        self._users_lock = threading.Lock()
+        self.cleanup_note: str | None = None  # what a crashed previous run left behind
+        self.resumed: dict[str, int] = {}
         self._router: EventRouter | None = None
         self._sweep_interval = sweep_interval  # None: no scheduled sweeps
         self.sweeps: PeriodicSweeps | None = None
@@ -147,10 +170,13 @@ class LocalStack:
 
     def _start(self) -> LocalStack:
         api_port, aws_port, mongo_port = self._ports
+        if self.data_dir:  # first: a crashed run's orphans may still hold our ports
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.cleanup_note = processes.take_over(self.data_dir)
+            if self.cleanup_note:
+                _say(self.cleanup_note)
         for port in (api_port, aws_port) if self._external_mongodb_uri else self._ports:
             _ensure_free(port)
-        if self.data_dir:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
         # Deterministic pool and client ids: tokens and config stay valid across restarts.
         os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
         os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
@@ -158,6 +184,10 @@ class LocalStack:
         self._start_moto(aws_port)
         if not self._external_mongodb_uri:
             self._start_mongo(mongo_port)
+            self._supervisor = threading.Thread(
+                target=self._supervise_mongo, name="mongo-supervisor", daemon=True
+            )
+            self._supervisor.start()
         endpoint = f"http://127.0.0.1:{aws_port}"
         api_url = f"http://127.0.0.1:{api_port}"
         # The upload page is served by the local API itself, so its origin may upload too.
@@ -183,7 +213,7 @@ class LocalStack:
         configs = {**load_function_configs(), **{c.name: c.function for c in local_consumers}}
         self.functions = LocalFunctions(
             configs,
-            {**self._credentials, **settings.as_env(), **_POWERTOOLS_LOCAL},
+            {**self._credentials, **settings.as_env(), **_POWERTOOLS_LOCAL, **self._marker()},
             function_environment=self._function_environment,
             concurrency={name: self.queue_workers for name in QUEUE_FUNCTIONS},
             default_concurrency=self.api_concurrency,
@@ -192,6 +222,7 @@ class LocalStack:
             "on_object_created": self.queues.uploads,  # type: ignore[union-attr]
             "thumbnail": self.queues.thumbnail,  # type: ignore[union-attr]
             "notify": self.queues.notify,  # type: ignore[union-attr]
+            "web_rendition": self.queues.web_rendition,  # type: ignore[union-attr]
         }
         sqs, events = aws_client("sqs", settings), aws_client("events", settings)
         for consumer in local_consumers:
@@ -231,11 +262,19 @@ class LocalStack:
         )
         self.api.start()
         if self.data_dir:
+            self.resumed = self._resume()
             self._write_stack_file()
         return self
 
     def stop(self) -> None:
-        """Quiesces first (no new requests, deliveries in flight finish), then saves."""
+        """Quiesces first (no new requests, deliveries in flight finish), then saves.
+
+        Everything is written through already (objects, users, documents); what is saved here
+        is only what a crash would also have kept. Messages still queued are picked up again by
+        the next start's resume.
+        """
+        self._stopping.set()
+        started = time.monotonic()
         if self.api:
             self.api.stop()
         if self._router:
@@ -244,18 +283,26 @@ class LocalStack:
             self.sweeps.stop()
         if self.functions:
             self.functions.close()
+        if self.data_dir:
+            _say(f"API and workers quiesced in {time.monotonic() - started:.1f} s")
         if self.data_dir and self.settings and self._moto:
-            self._save_state()
+            self._save_users()
+        if self._supervisor:
+            self._supervisor.join(timeout=5)
         if self._mongo:
             self._mongo.terminate()
             try:
                 self._mongo.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._mongo.kill()
+                self._mongo.wait()
         if self._moto:
             if self.iam:  # moto's check is process-wide: leave it off for whatever runs next
                 self.iam.stop_enforcing()
             self._moto.stop()
+        if self.data_dir:
+            processes.release(self.data_dir)
+            _say(f"stopped in {time.monotonic() - started:.1f} s")
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -279,6 +326,15 @@ class LocalStack:
         cognito = self.client("cognito-idp")
         provision.ensure_user(cognito, self.settings.cognito_user_pool_id, username)
         return provision.sign_in(cognito, self.settings.cognito_client_ids[0], username)
+
+    def redrive(self) -> dict[str, int]:
+        """Moves every dead-lettered event back to its queue (`boulderstat local redrive`)."""
+        assert self.queues is not None
+        return redrive(self.client("sqs"), dead_letter_routes(self.queues))
+
+    @property
+    def mongo_pid(self) -> int | None:
+        return self._mongo.pid if self._mongo else None
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
         """Invokes a function as Lambda would: in one of its execution environments."""
@@ -314,6 +370,10 @@ class LocalStack:
         return {**self._credentials, **self.settings.as_env(), "BOULDERSTAT_API_URL": self.api_url}
 
     # -- internals ---------------------------------------------------------------------------
+    def _marker(self) -> dict[str, str]:
+        """Set in every child's environment: a crashed run's orphans are found by it."""
+        return processes.marker_for(self.data_dir) if self.data_dir else {}
+
     def _enforce_iam(self, settings: Settings) -> None:
         """From here on every AWS call is checked: the stack signs as the admin, each function
         as its own IAM user (its keys only in its execution environments)."""
@@ -327,6 +387,9 @@ class LocalStack:
                 "OnObjectCreatedDeadLetterQueue": provision.queue_arn(sqs, self.queues.uploads_dlq),
                 "ThumbnailDeadLetterQueue": provision.queue_arn(sqs, self.queues.thumbnail_dlq),
                 "NotifyDeadLetterQueue": provision.queue_arn(sqs, self.queues.notify_dlq),
+                "WebRenditionDeadLetterQueue": provision.queue_arn(
+                    sqs, self.queues.web_rendition_dlq
+                ),
             },
         )
         self.iam = LocalIam.enforce(aws_client("iam", settings), self._iam_template, names)
@@ -339,10 +402,15 @@ class LocalStack:
         }
 
     def _start_moto(self, port: int) -> None:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        if self.data_dir:
+            self._objects = ObjectsOnDisk.install(self.data_dir / "objects")
+        else:
+            os.environ.setdefault("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", str(IN_MEMORY_OBJECT_BYTES))
+        self._moto = AwsServer(
+            port,
+            objects=self._objects,
+            on_users_changed=self._save_users if self.data_dir else None,
+        )
         self._moto.start()
         _wait_for_port(port)
 
@@ -350,6 +418,9 @@ class LocalStack:
         db = str(self.data_dir / "mongo.db") if self.data_dir else "memory"
         log_dir = self.data_dir or Path(os.environ.get("TMPDIR", "/tmp"))
         executable = shutil.which("nx-27017", path=str(Path(sys.executable).parent)) or "nx-27017"
+        pid_file = log_dir / f"nx-27017-{port}.pid"
+        # nx-27017 refuses to start while its PID file names a process; a killed server leaves it.
+        pid_file.unlink(missing_ok=True)
         self._mongo = subprocess.Popen(
             [
                 executable,
@@ -362,12 +433,74 @@ class LocalStack:
                 "--log-file",
                 str(log_dir / f"nx-27017-{port}.log"),
                 "--pid-file",
-                str(log_dir / f"nx-27017-{port}.pid"),
+                str(pid_file),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, **self._marker()},
         )
         _wait_for_port(port)
+
+    def _supervise_mongo(self) -> None:
+        """Restarts a MongoDB server that died, with a bounded backoff, and says so."""
+        failures = 0
+        up_since = time.monotonic()
+        while not self._stopping.wait(0.25):
+            assert self._mongo is not None
+            code = self._mongo.poll()
+            if code is None:
+                if time.monotonic() - up_since > MONGO_STABLE_SECONDS:
+                    failures = 0
+                continue
+            delay = MONGO_RESTART_DELAYS[min(failures, len(MONGO_RESTART_DELAYS) - 1)]
+            failures += 1
+            lost = "" if self.data_dir else " (its in-memory data is lost)"
+            _say(
+                f"MongoDB server (nx-27017, pid {self._mongo.pid}) exited with code {code}"
+                f"{lost}; restarting it in {delay:g} s (restart {failures})"
+            )
+            if self._stopping.wait(delay):
+                return
+            try:
+                self._start_mongo(self._mongo_port)
+            except Exception as error:  # the port is still held, or the binary failed
+                _say(f"MongoDB server did not come back: {error}; trying again")
+                continue
+            self.mongo_restarts += 1
+            up_since = time.monotonic()
+            _say(f"MongoDB server restarted (pid {self._mongo.pid})")
+
+    def _resume(self) -> dict[str, int]:
+        assert self.settings is not None
+        settings = self.settings
+        try:
+            return resume_unfinished_media(
+                mongo_database(settings),
+                EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
+                self._notify_object_created,
+                settings.media_bucket,
+            )
+        except Exception as error:  # never block a start; the sweeper gets there later
+            _say(f"could not resume unfinished media: {error}")
+            return {}
+
+    @staticmethod
+    def _notify_object_created(bucket_name: str, key_name: str) -> bool:
+        """Has moto send S3's ObjectCreated notification for an object that is there."""
+        from moto.s3 import notifications
+        from moto.s3.models import s3_backends
+
+        bucket = s3_backends[MOTO_ACCOUNT_ID]["aws"].get_bucket(bucket_name)
+        key = bucket.keys.get(key_name)
+        if key is None:
+            return False
+        notifications.send_event(
+            MOTO_ACCOUNT_ID,
+            notifications.S3NotificationEvent.OBJECT_CREATED_POST_EVENT,
+            bucket,
+            key,
+        )
+        return True
 
     def _provision(self, settings: Settings) -> Settings:
         s3, sqs, events = (aws_client(n, settings) for n in ("s3", "sqs", "events"))
@@ -377,11 +510,19 @@ class LocalStack:
             s3, settings.media_bucket, settings.region, settings.allowed_origins
         )
         self._restore_objects(s3, settings.media_bucket)
+        if self._objects:
+            from moto.s3.models import s3_backends
+
+            self._objects.restore(s3_backends[MOTO_ACCOUNT_ID]["aws"], settings.media_bucket)
+            self._objects.remove_unnamed_blobs()
         provision.route_uploads_to_queue(
             s3, settings.media_bucket, provision.queue_arn(sqs, self.queues.uploads)
         )
         provision.create_bus(
-            events, settings.event_bus_name, provision.queue_arn(sqs, self.queues.thumbnail)
+            events,
+            settings.event_bus_name,
+            provision.queue_arn(sqs, self.queues.thumbnail),
+            provision.queue_arn(sqs, self.queues.web_rendition),
         )
         provision.subscribe(
             events,
@@ -410,34 +551,23 @@ class LocalStack:
         assert self.data_dir is not None
         (self.data_dir / "stack.json").write_text(json.dumps(self.environment(), indent=2))
 
-    # Persistence: moto keeps state in memory only, so the data folder carries it over.
-    def _save_state(self) -> None:
-        assert self.data_dir is not None and self.settings is not None
-        s3 = self.client("s3")
-        objects_dir = self.data_dir / "s3"
-        shutil.rmtree(objects_dir, ignore_errors=True)
-        index: dict[str, str] = {}
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.settings.media_bucket):
-            for item in page.get("Contents", []):
-                target = objects_dir / f"{len(index):08d}"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                obj = s3.get_object(Bucket=self.settings.media_bucket, Key=item["Key"])
-                with target.open("wb") as out:
-                    shutil.copyfileobj(obj["Body"], out)
-                index[target.name] = json.dumps(
-                    {"key": item["Key"], "content_type": obj.get("ContentType")}
-                )
-        (self.data_dir / "s3-index.json").write_text(json.dumps(index))
-        users = {}
+    # Users: moto keeps them in memory; users.json carries each one's `sub` over restarts.
+    def _save_users(self) -> None:
+        """Called after every request that creates or deletes a user, and on stop."""
+        if not self.data_dir or self._restoring_users or self.settings is None:
+            return
         from moto.cognitoidp.models import cognitoidp_backends
 
-        for backend in _all_backends(cognitoidp_backends):
-            pool = backend.user_pools.get(self.settings.cognito_user_pool_id)
-            if pool:
-                users = {name: user.id for name, user in pool.users.items()}
-        (self.data_dir / "users.json").write_text(json.dumps(users))
+        with self._users_lock:
+            users: dict[str, str] = {}
+            for backend in _all_backends(cognitoidp_backends):
+                pool = backend.user_pools.get(self.settings.cognito_user_pool_id)
+                if pool:
+                    users = {name: user.id for name, user in pool.users.items()}
+            _write_atomically(self.data_dir / "users.json", json.dumps(users))
 
     def _restore_objects(self, s3: Any, bucket: str) -> None:
+        """Objects saved by an older version of the stack (copied once into the new layout)."""
         if not self.data_dir or not (self.data_dir / "s3-index.json").exists():
             return
         index = json.loads((self.data_dir / "s3-index.json").read_text())
@@ -446,6 +576,8 @@ class LocalStack:
             extra = {"ContentType": meta["content_type"]} if meta.get("content_type") else {}
             with (self.data_dir / "s3" / name).open("rb") as body:
                 s3.put_object(Bucket=bucket, Key=meta["key"], Body=body, **extra)
+        (self.data_dir / "s3-index.json").unlink()
+        shutil.rmtree(self.data_dir / "s3", ignore_errors=True)
 
     def _restore_users(self, cognito: Any, pool_id: str) -> None:
         """Recreates local users with their old `sub`, so their data stays theirs."""
@@ -454,14 +586,38 @@ class LocalStack:
         from moto.cognitoidp.models import cognitoidp_backends
 
         users = json.loads((self.data_dir / "users.json").read_text())
-        for username, sub in users.items():
-            provision.ensure_user(cognito, pool_id, username)
-            for backend in _all_backends(cognitoidp_backends):
-                pool = backend.user_pools.get(pool_id)
-                if pool and username in pool.users:
-                    user = pool.users[username]
-                    user.id = sub
-                    user.update_attributes([{"Name": "sub", "Value": sub}])
+        self._restoring_users = True  # no save while subs are not yet the old ones
+        try:
+            for username, sub in users.items():
+                provision.ensure_user(cognito, pool_id, username)
+                for backend in _all_backends(cognitoidp_backends):
+                    pool = backend.user_pools.get(pool_id)
+                    if pool and username in pool.users:
+                        user = pool.users[username]
+                        user.id = sub
+                        user.update_attributes([{"Name": "sub", "Value": sub}])
+        finally:
+            self._restoring_users = False
+
+
+def dead_letter_routes(queues: provision.Queues) -> list[DeadLetterRoute]:
+    return [
+        DeadLetterRoute(queues.uploads_dlq, queues.uploads),
+        DeadLetterRoute(queues.thumbnail_dlq, queues.thumbnail),
+        DeadLetterRoute(queues.web_rendition_dlq, queues.web_rendition),
+    ]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A crash leaves the old file or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def _say(line: str) -> None:
+    """Operator-facing lines (`local up` prints them as they happen)."""
+    print(f"local stack: {line}", file=sys.stderr, flush=True)
 
 
 def _all_backends(backends: Any) -> list[Any]:

@@ -19,6 +19,10 @@ from boulderstat.media.status import FailurePhase, MediaStatus
 from boulderstat.settings import Settings
 
 MediaPurpose = Literal["climb", "profile_picture"]
+MB = 1024 * 1024
+MIN_PART_BYTES = 5 * MB  # S3's minimum for every part but the last
+MAX_PART_BYTES = 64 * MB  # a dropped connection never costs more than this much re-sending
+UPLOAD_ID_MAX_LENGTH = 1024
 MEDIA_ID_PATTERN = rf"^{_MEDIA_ID.pattern}$"
 
 
@@ -64,6 +68,15 @@ class UploadRequest(BaseModel):
         default="climb",
         description="`profile_picture`: a photo rendered as square crops for PATCH /me.",
     )
+    part_size: int | None = Field(
+        default=None,
+        strict=True,
+        ge=MIN_PART_BYTES,
+        le=MAX_PART_BYTES,
+        description="Ask for a resumable multipart upload in parts of this many bytes (the "
+        "uploader's chunk size). Files above the server's threshold get one anyway, with the "
+        "server's part size.",
+    )
 
     @field_validator("filename")
     @classmethod
@@ -78,8 +91,21 @@ class PresignedPostView(BaseModel):
     fields: dict[str, str]
 
 
+class MultipartGrantView(BaseModel):
+    """A resumable upload: sign each part, PUT it, then ask the server to complete."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.MULTIPART_GRANT))
+
+    upload_id: str
+    part_size: int = Field(description="Every part but the last is exactly this many bytes.")
+    part_count: int = Field(description="Parts 1..part_count; the last holds the remainder.")
+
+
 class UploadGrant(BaseModel):
-    """201 body of POST /media/uploads: POST `fields` plus the file (last) to `url`."""
+    """201 body of POST /media/uploads: exactly one of `upload` and `multipart` is set.
+
+    `upload`: POST `fields` plus the file (last) to `url`. `multipart`: see the part routes.
+    """
 
     model_config = ConfigDict(json_schema_extra=examples(ex.UPLOAD_GRANT))
 
@@ -89,7 +115,70 @@ class UploadGrant(BaseModel):
     key: str
     max_bytes: int = Field(description="The upload must be 1..max_bytes bytes (the declared size).")
     expires_at: datetime
-    upload: PresignedPostView
+    upload: PresignedPostView | None = None
+    multipart: MultipartGrantView | None = None
+
+
+class PartUrl(BaseModel):
+    """PUT exactly `size` bytes (part `part_number` of the file) to `url` before `expires_at`."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.PART_URL))
+
+    part_number: int
+    size: int
+    url: str
+    expires_at: datetime
+
+
+class UploadedPart(BaseModel):
+    model_config = ConfigDict(json_schema_extra=examples(ex.UPLOADED_PART))
+
+    part_number: int
+    size: int
+    etag: str
+
+
+class UploadParts(BaseModel):
+    """What S3 already holds of a multipart upload: resume by sending only the missing parts."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.UPLOAD_PARTS))
+
+    media_id: str
+    upload_id: str
+    part_size: int
+    part_count: int
+    parts: list[UploadedPart]
+
+
+class PartReference(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.PART_REFERENCE))
+
+    part_number: int = Field(strict=True, ge=1, le=10_000)
+    etag: str = Field(min_length=1, max_length=64)
+
+
+class CompleteUploadRequest(BaseModel):
+    """The client's view of its upload; the server completes from S3's own list of parts."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.COMPLETE_UPLOAD))
+
+    upload_id: str = Field(min_length=1, max_length=UPLOAD_ID_MAX_LENGTH)
+    parts: list[PartReference] | None = Field(
+        default=None,
+        max_length=500,  # a 500 MB video in 5 MiB parts is 100; 500 fit the 64 KiB body limit
+        description="If given, must match what S3 holds (number and ETag of every part).",
+    )
+
+
+class CompletedUpload(BaseModel):
+    """The file is assembled in S3; ingest checks it next (watch the media's status)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.COMPLETED_UPLOAD))
+
+    media_id: str
+    key: str
+    size: int
+    etag: str
 
 
 class FailureView(BaseModel):
@@ -116,6 +205,17 @@ class RenditionView(BaseModel):
     height: int
     bytes: int
     format: str
+
+
+class WebRenditionView(BaseModel):
+    """A video's web-playable rendition: `pending`/`processing` while it is being made (play the
+    original if `metadata.plays_in_browsers`, else show "preparing"), `ready` (it is among the
+    renditions, named `web`), or `failed` (the poster and the original stay)."""
+
+    model_config = ConfigDict(json_schema_extra=examples(ex.WEB_RENDITION))
+
+    status: Literal["pending", "processing", "ready", "failed"]
+    reason: str | None = None
 
 
 class MediaView(BaseModel):
@@ -148,6 +248,7 @@ class MediaView(BaseModel):
     failure: FailureView | None
     original: OriginalView | None
     renditions: list[RenditionView]
+    web_rendition: WebRenditionView | None = None
     urls_expire_at: datetime | None = Field(
         description="When the presigned URLs stop working; null for CDN URLs or no URLs."
     )

@@ -19,6 +19,7 @@ from boulderstat.media.api_models import (
     MediaView,
     OriginalView,
     RenditionView,
+    WebRenditionView,
 )
 from boulderstat.media.delivery import MediaLinks
 from boulderstat.media.ids import is_media_id
@@ -159,6 +160,13 @@ class MediaLibrary:
             failure=failure,
             original=original,
             renditions=renditions,
+            web_rendition=(
+                WebRenditionView(
+                    status=document.web_rendition.status, reason=document.web_rendition.reason
+                )
+                if document.web_rendition and document.status == MediaStatus.READY
+                else None
+            ),
             urls_expire_at=self._links.expires_at(self._clock()) if has_urls else None,
         )
 

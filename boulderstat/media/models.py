@@ -4,11 +4,14 @@ One document per media id (`_id` = `media_id`), always filtered by `user_id` as 
 grouped by the phase that writes them:
 
 - upload grant (upload_url): kind, content_type, declared_size, filename, climb_id, bucket, key,
-  expires_at (grant expiry), pending_expires_at (TTL, only while pending)
+  expires_at (grant expiry), pending_expires_at (TTL, only while pending), multipart (upload
+  id and part layout of a resumable upload)
 - ingest (on_object_created): size, etag, sequencer, format, uploaded_at (the object version)
 - processing (thumbnail): processing_started_at, processing_attempts, renditions, metadata,
   placeholder, processed_at
 - failure (either phase): failure {phase, reason, failed_at}
+- web rendition (web_rendition function, after `ready`): web_rendition {status, attempts,
+  reason, finished_at, event_published}; the web rendition joins `renditions` when made
 - outbox flags: uploaded/processed/failed_event_published, set after the event went out so a
   retried delivery re-publishes only what is missing.
 - sweeper (media.sweeper): sweeps, how often this version was found stuck and re-driven.
@@ -17,7 +20,7 @@ grouped by the phase that writes them:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -89,6 +92,41 @@ class Failure(BaseModel):
     failed_at: UtcDatetime
 
 
+class MultipartUpload(BaseModel):
+    """The S3 multipart upload a grant started: which id, and how the file is cut into parts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    upload_id: str
+    part_size: int
+    part_count: int
+
+    def expected_size(self, part_number: int, total: int) -> int:
+        """Every part is `part_size` bytes except the last, which holds the remainder."""
+        if part_number < self.part_count:
+            return self.part_size
+        return total - (self.part_count - 1) * self.part_size
+
+
+WebRenditionStatus = Literal["pending", "processing", "ready", "failed"]
+
+
+class WebRendition(BaseModel):
+    """A video's web-playable rendition, made after the media is `ready` by its own function.
+
+    Its failure never touches the media's status: the poster stays, the climber can still play
+    the original where browsers can.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: WebRenditionStatus = "pending"
+    attempts: int = 0
+    reason: str | None = None
+    finished_at: UtcDatetime | None = None
+    event_published: bool = False
+
+
 class MediaDocument(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -109,6 +147,9 @@ class MediaDocument(BaseModel):
     pending_expires_at: UtcDatetime | None = Field(
         default=None, description="TTL: set only while pending, removed when the upload arrives."
     )
+    multipart: MultipartUpload | None = Field(
+        default=None, description="Set when the grant is a resumable multipart upload."
+    )
 
     size: int | None = None
     etag: str | None = None
@@ -118,12 +159,19 @@ class MediaDocument(BaseModel):
 
     processing_started_at: UtcDatetime | None = None
     processing_attempts: int = 0
+    # The delivery processing this version right now, and until when it may still be running
+    # (its Lambda's deadline): a concurrent duplicate delivery stands down while it is live.
+    processing_lease_owner: str | None = None
+    processing_lease_until: UtcDatetime | None = None
     renditions: list[Rendition] = []
     metadata: MediaMetadata | None = None
     placeholder: str | None = None
     processed_at: UtcDatetime | None = None
 
     failure: Failure | None = None
+    web_rendition: WebRendition | None = Field(
+        default=None, description="Set when a video needs a web rendition (see WebRendition)."
+    )
 
     uploaded_event_published: bool = False
     processed_event_published: bool = False

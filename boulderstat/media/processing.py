@@ -4,13 +4,20 @@ Triggered by `Media Uploaded` (never by S3), so renditions written under `derive
 re-trigger the pipeline. Order of side effects, so a crash anywhere leaves a state a retry
 completes and a redelivery does no duplicate work:
 
-1. claim the exact object version (uploaded/processing -> processing; ready or failed: skip);
+1. claim the exact object version for this delivery (uploaded/processing -> processing, with
+   a lease until the delivery's deadline; ready or failed: skip). A concurrent duplicate
+   delivery finds the lease live and stands down (`BUSY`): it renders nothing, deletes nothing
+   and is not counted as an attempt, so duplicates can never fail a good file;
 2. stream the original to a temporary folder and render (imaging: Pillow / ffmpeg);
 3. upload renditions under `derived/{user}/{media}/{etag}/` (deterministic keys: a re-run
    overwrites the same objects, an immutable Cache-Control is truthful per version);
-4. processing -> ready (or -> failed with the reason the climber sees);
+4. processing -> ready (or -> failed with the reason the climber sees); for a video, `ready`
+   means probe + poster: a web rendition, when due, is left `pending` for the web_rendition
+   function, which `Media Processed` (`web_rendition: pending`) triggers;
 5. publish `Media Processed` / `Media Processing Failed`, then set the outbox flag.
 A redelivery of an already-processed version only re-publishes an event whose flag is unset.
+If the lease holder dies, its own retry (same delivery id) takes over at once; a lease whose
+holder was killed at its deadline has ended by then anyway.
 
 Time: the handler passes a TimeBudget (Lambda's remaining time less a margin for step 3-5).
 ffmpeg gets at most what is left of it, and a job that runs out ends `failed` with a reason and
@@ -41,7 +48,7 @@ from boulderstat.imaging import (
 from boulderstat.imaging.avatar import process_profile_picture
 from boulderstat.media.keys import rendition_prefix
 from boulderstat.media.models import MediaDocument, MediaMetadata, Rendition
-from boulderstat.media.repository import MediaRepository
+from boulderstat.media.repository import DEFAULT_LEASE_SECONDS, MediaRepository
 from boulderstat.media.status import MediaStatus
 from boulderstat.media.storage import MediaStorage
 from boulderstat.settings import Settings
@@ -65,6 +72,7 @@ class ProcessingOutcome(StrEnum):
     FAILED = "failed"  # the original cannot be processed: failed + failure event
     REPUBLISHED = "republished"  # already done; only a missing event went out
     SKIPPED = "skipped"  # nothing to do: done already, superseded or deleted
+    BUSY = "busy"  # another delivery is processing this version right now
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,17 @@ class Rendered:
     renditions: list[RenditionFile]
     metadata: MediaMetadata
     placeholder: str | None
+    web_rendition_due: bool = False
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _held_by_another(document: MediaDocument, delivery_id: str | None) -> bool:
+    """Whether another delivery's lease on this version is still live."""
+    owner, until = document.processing_lease_owner, document.processing_lease_until
+    return owner is not None and owner != delivery_id and until is not None and until > _now()
 
 
 class MediaProcessor:
@@ -92,22 +107,47 @@ class MediaProcessor:
         self._settings = settings
 
     def process(
-        self, uploaded: MediaUploaded, budget: TimeBudget | None = None
+        self,
+        uploaded: MediaUploaded,
+        budget: TimeBudget | None = None,
+        *,
+        delivery_id: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> ProcessingOutcome:
-        """Processes one version; `budget` bounds the work (default: the ffmpeg timeout)."""
+        """Processes one version; `budget` bounds the work (default: the ffmpeg timeout).
+
+        `delivery_id` is the same for every retry of one delivery (the event's id);
+        `lease_seconds` is how long this delivery may still run (its remaining time).
+        """
         budget = budget or TimeBudget(self._settings.ffmpeg_timeout_seconds)
         document = self._repository.get(uploaded.user_id, uploaded.media_id)
         if document is None or document.etag != uploaded.etag:
             logger.info("nothing to process: deleted or superseded", media_id=uploaded.media_id)
             return ProcessingOutcome.SKIPPED
         if document.status in (MediaStatus.READY, MediaStatus.FAILED):
+            unpublished = not (
+                document.processed_event_published or document.failed_event_published
+            )
+            if unpublished and _held_by_another(document, delivery_id):
+                # The delivery that finished it may be publishing its event right now: a
+                # re-publish here would send it twice. If that delivery dies before setting the
+                # outbox flag, its lease ends and a later delivery (or the sweeper) completes it.
+                return ProcessingOutcome.BUSY
             return self.complete(document)
 
-        claimed = self._repository.claim_processing(
-            uploaded.user_id, uploaded.media_id, uploaded.etag
+        claim = self._repository.claim_processing(
+            uploaded.user_id,
+            uploaded.media_id,
+            uploaded.etag,
+            owner=delivery_id,
+            lease_seconds=lease_seconds,
         )
-        if claimed is None:
+        if claim is None:
             return ProcessingOutcome.SKIPPED
+        if not claim.granted:
+            logger.info("another delivery is processing this version", media_id=uploaded.media_id)
+            return ProcessingOutcome.BUSY
+        claimed = claim.document
         if claimed.processing_attempts > MAX_ATTEMPTS:
             return self.fail(claimed, TOO_MANY_ATTEMPTS)
 
@@ -144,6 +184,7 @@ class MediaProcessor:
             renditions=renditions,
             metadata=rendered.metadata,
             placeholder=rendered.placeholder,
+            web_rendition_due=rendered.web_rendition_due,
         )
         if ready is None:  # deleted, failed or re-uploaded while we worked
             if self._repository.get(claimed.user_id, claimed.media_id) is None:
@@ -182,6 +223,7 @@ class MediaProcessor:
             web_min_bytes=settings.web_video_min_bytes,
             timeout=min(settings.ffmpeg_timeout_seconds, budget.left()),
             max_pixels=settings.max_image_pixels,
+            with_web=False,  # the web_rendition function makes it, after the first view
         )
         return self._video(video)
 
@@ -205,11 +247,9 @@ class MediaProcessor:
             rotation=probe.rotation,
             container=probe.container,
             poster_at=round(video.poster_at, 3),
+            plays_in_browsers=probe.plays_in_browsers,
         )
-        renditions = list(video.poster.renditions)
-        if video.web is not None:
-            renditions.append(video.web)
-        return Rendered(renditions, metadata, video.placeholder)
+        return Rendered(list(video.poster.renditions), metadata, video.placeholder, video.needs_web)
 
     # -- outcomes ----------------------------------------------------------------------------
     def fail(self, document: MediaDocument, reason: str) -> ProcessingOutcome:
@@ -261,6 +301,7 @@ class MediaProcessor:
                 animated=document.metadata.animated,
                 renditions=[r.summary() for r in document.renditions],
                 placeholder=document.placeholder,
+                web_rendition="pending" if document.web_rendition is not None else None,
             )
         )
         self._repository.mark_event_published(

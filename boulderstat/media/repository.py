@@ -16,8 +16,10 @@ The local nx-27017 server accepts the index; it is unverified whether it ever ex
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -30,6 +32,7 @@ from boulderstat.media.models import (
     MediaMetadata,
     ObjectVersion,
     Rendition,
+    WebRendition,
 )
 from boulderstat.media.status import FailurePhase, MediaStatus
 
@@ -41,6 +44,8 @@ PublishedEvent = Literal["uploaded", "processed", "failed"]
 _VERSION_RESET: dict[str, Any] = {
     "processing_started_at": None,
     "processing_attempts": 0,
+    "processing_lease_owner": None,
+    "processing_lease_until": None,
     "renditions": [],
     "metadata": None,
     "placeholder": None,
@@ -50,11 +55,24 @@ _VERSION_RESET: dict[str, Any] = {
     "processed_event_published": False,
     "failed_event_published": False,
     "sweeps": 0,
+    "web_rendition": None,
 }
+
+
+CLAIM_RETRIES = 5  # compare-and-set rounds before a claim gives way to a busier writer
+DEFAULT_LEASE_SECONDS = 900.0  # Lambda's longest timeout: no holder can run longer
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ProcessingClaim:
+    """The outcome of asking to process a version: granted, or held by another delivery."""
+
+    document: MediaDocument
+    granted: bool
 
 
 class MediaRepository:
@@ -104,6 +122,18 @@ class MediaRepository:
 
     def delete(self, user_id: str, media_id: str) -> bool:
         return self._media.delete_one({"_id": media_id, "user_id": user_id}).deleted_count == 1
+
+    def delete_pending_multipart(self, user_id: str, media_id: str, upload_id: str) -> bool:
+        """Forgets an abandoned multipart grant; never a document whose file already arrived."""
+        result = self._media.delete_one(
+            {
+                "_id": media_id,
+                "user_id": user_id,
+                "status": MediaStatus.PENDING.value,
+                "multipart.upload_id": upload_id,
+            }
+        )
+        return result.deleted_count == 1
 
     # -- ingest (on_object_created) ---------------------------------------------------------
     def record_upload(
@@ -161,28 +191,80 @@ class MediaRepository:
         )
 
     # -- processing (thumbnail) -------------------------------------------------------------
-    def claim_processing(self, user_id: str, media_id: str, etag: str) -> MediaDocument | None:
-        """uploaded -> processing for exactly that version; None if there is nothing to do.
+    def claim_processing(
+        self,
+        user_id: str,
+        media_id: str,
+        etag: str,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> ProcessingClaim | None:
+        """uploaded -> processing for exactly that version, leased to `owner` (a delivery id).
 
-        A document already `processing` the same version is claimed again (a retried or
-        duplicate delivery after a crash): renditions are deterministic, so redoing them is
-        harmless. `processing_attempts` counts claims so a caller can give up after a few.
+        - `uploaded`, or `processing` whose lease ended (its holder was killed or gave up):
+          granted, and `processing_attempts` + 1 (a caller gives up after a few).
+        - `processing` leased to `owner` itself: a retry of the same delivery after its attempt
+          failed; granted again without counting (the event source bounds its own retries).
+        - `processing` leased to another delivery, lease live: not granted, nothing changes. A
+          concurrent duplicate stands down; it never counts as an attempt and never touches
+          what the holder writes. If the holder dies, its own retry (same owner) takes over.
+        - Another version, `ready`, `failed` or gone: None.
+        The lease lasts `lease_seconds` (the holder's remaining run time: it cannot run longer).
+        Read, decide, then compare-and-set on `revision` (no `$or` filter: see `_unchanged_since`).
+        Without an `owner`, the claim is a delivery of its own.
         """
-        now = self._clock()
-        return self._transition(
+        owner = owner or uuid.uuid4().hex
+        for _ in range(CLAIM_RETRIES):
+            found = self._media.find_one({"_id": media_id, "user_id": user_id, "etag": _etag(etag)})
+            if found is None:
+                return None
+            seen = MediaDocument.from_mongo(found)
+            now = self._clock()
+            if seen.status == MediaStatus.UPLOADED:
+                counts = True
+            elif seen.status == MediaStatus.PROCESSING:
+                held = seen.processing_lease_until is not None and seen.processing_lease_until > now
+                if seen.processing_lease_owner == owner:
+                    counts = False
+                elif held:
+                    return ProcessingClaim(seen, granted=False)
+                else:
+                    counts = True
+            else:
+                return None
+            claimed = self._transition(
+                self._unchanged_since(seen),
+                {
+                    "status": MediaStatus.PROCESSING.value,
+                    "processing_started_at": now,
+                    "processing_lease_owner": owner,
+                    "processing_lease_until": now + timedelta(seconds=lease_seconds),
+                    "updated_at": now,
+                },
+                increment={"processing_attempts": 1} if counts else None,
+            )
+            if claimed is not None:
+                return ProcessingClaim(claimed, granted=True)
+        # Changed under us every time: someone else is busy with it; this delivery stands down.
+        latest = self.get(user_id, media_id)
+        return ProcessingClaim(latest, granted=False) if latest is not None else None
+
+    def release_claim(self, user_id: str, media_id: str, etag: str) -> bool:
+        """Ends a processing lease whose holder is known to be gone (e.g. after a crash)."""
+        result = self._media.update_one(
             {
                 "_id": media_id,
                 "user_id": user_id,
                 "etag": _etag(etag),
-                "status": {"$in": [MediaStatus.UPLOADED.value, MediaStatus.PROCESSING.value]},
+                "status": MediaStatus.PROCESSING.value,
             },
             {
-                "status": MediaStatus.PROCESSING.value,
-                "processing_started_at": now,
-                "updated_at": now,
+                "$set": {"processing_lease_owner": None, "processing_lease_until": None},
+                "$inc": {"revision": 1},
             },
-            increment={"processing_attempts": 1},
         )
+        return result.matched_count == 1
 
     def mark_ready(
         self,
@@ -193,8 +275,9 @@ class MediaRepository:
         renditions: Sequence[Rendition],
         metadata: MediaMetadata,
         placeholder: str | None,
+        web_rendition_due: bool = False,
     ) -> MediaDocument | None:
-        """processing -> ready for exactly that version."""
+        """processing -> ready for exactly that version (a due web rendition starts pending)."""
         now = self._clock()
         return self._transition(
             {
@@ -210,8 +293,75 @@ class MediaRepository:
                 "placeholder": placeholder,
                 "processed_at": now,
                 "updated_at": now,
+                "web_rendition": WebRendition().model_dump() if web_rendition_due else None,
             },
         )
+
+    # -- web rendition (web_rendition function) --------------------------------------------
+    def claim_web_rendition(self, user_id: str, media_id: str, etag: str) -> MediaDocument | None:
+        """pending/processing -> processing for a `ready` version; counts the attempts."""
+        now = self._clock()
+        return self._transition(
+            {
+                **self._ready_version(user_id, media_id, etag),
+                "web_rendition.status": {"$in": ["pending", "processing"]},
+            },
+            {"web_rendition.status": "processing", "updated_at": now},
+            increment={"web_rendition.attempts": 1},
+        )
+
+    def add_web_rendition(self, seen: MediaDocument, rendition: Rendition) -> MediaDocument | None:
+        """processing -> ready: the rendition joins the renditions of `seen` (the claimed
+        document). The whole list is set, not `$push`ed: nx-27017 (0.8.1) stores a pushed
+        document as a JSON string."""
+        assert seen.etag is not None
+        now = self._clock()
+        return self._transition(
+            {
+                **self._ready_version(seen.user_id, seen.media_id, seen.etag),
+                "web_rendition.status": "processing",
+            },
+            {
+                "web_rendition.status": "ready",
+                "web_rendition.finished_at": now,
+                "renditions": [r.model_dump() for r in [*seen.renditions, rendition]],
+                "updated_at": now,
+            },
+        )
+
+    def fail_web_rendition(
+        self, user_id: str, media_id: str, etag: str, *, reason: str
+    ) -> MediaDocument | None:
+        """pending/processing -> failed; the media itself stays `ready` with its poster."""
+        now = self._clock()
+        return self._transition(
+            {
+                **self._ready_version(user_id, media_id, etag),
+                "web_rendition.status": {"$in": ["pending", "processing"]},
+            },
+            {
+                "web_rendition.status": "failed",
+                "web_rendition.reason": reason,
+                "web_rendition.finished_at": now,
+                "updated_at": now,
+            },
+        )
+
+    def mark_web_rendition_event_published(self, user_id: str, media_id: str, etag: str) -> bool:
+        result = self._media.update_one(
+            self._ready_version(user_id, media_id, etag),
+            {"$set": {"web_rendition.event_published": True}},
+        )
+        return result.matched_count == 1
+
+    @staticmethod
+    def _ready_version(user_id: str, media_id: str, etag: str) -> dict[str, Any]:
+        return {
+            "_id": media_id,
+            "user_id": user_id,
+            "etag": _etag(etag),
+            "status": MediaStatus.READY.value,
+        }
 
     def mark_failed(
         self,

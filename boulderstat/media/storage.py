@@ -1,7 +1,8 @@
 """The media bucket, as the media domain needs it: grants, checks of what arrived, removal.
 
-The bucket stays private: climbers write only through presigned POSTs pinned to one key, and
-read only through `delivery.MediaLinks`.
+The bucket stays private: climbers write only through presigned POSTs pinned to one key, or
+presigned part PUTs pinned to one key, upload id, part number and length; they read only
+through `delivery.MediaLinks`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ class StoredObject:
 
 
 @dataclass(frozen=True)
+class StoredPart:
+    part_number: int
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
 class ListedObject:
     key: str
     etag: str
@@ -50,6 +58,13 @@ def _status(error: ClientError) -> int:
     return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
 
 
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+_LIST_PARTS_PAGE = 1000  # S3's ListParts page size
+
+
 class MediaStorage:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
@@ -70,6 +85,91 @@ class MediaStorage:
             ExpiresIn=expires_in,
         )
         return PresignedPost(url=post["url"], fields=dict(post["fields"]))
+
+    # -- multipart uploads (resumable) -------------------------------------------------------
+    def create_multipart_upload(self, key: str, *, content_type: str) -> str:
+        """Starts a multipart upload at `key`; the Content-Type is fixed here, not by parts."""
+        response = self._s3.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type
+        )
+        return str(response["UploadId"])
+
+    def presigned_upload_part(
+        self, key: str, *, upload_id: str, part_number: int, size: int, expires_in: int
+    ) -> str:
+        """A PUT URL for one part number only, signed with its exact Content-Length."""
+        return str(
+            self._s3.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "UploadId": upload_id,
+                    "PartNumber": part_number,
+                    "ContentLength": size,
+                },
+                ExpiresIn=expires_in,
+            )
+        )
+
+    def list_parts(self, key: str, *, upload_id: str, max_parts: int) -> list[StoredPart] | None:
+        """The parts S3 holds (at most `max_parts` + one page); None when no such upload."""
+        parts: list[StoredPart] = []
+        marker = 0
+        for _ in range(max_parts // _LIST_PARTS_PAGE + 2):
+            try:
+                response = self._s3.list_parts(
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumberMarker=marker,
+                    MaxParts=_LIST_PARTS_PAGE,
+                )
+            except ClientError as error:
+                if _code(error) == "NoSuchUpload" or _status(error) == 404:
+                    return None
+                raise
+            parts.extend(
+                StoredPart(
+                    part_number=int(p["PartNumber"]),
+                    size=int(p["Size"]),
+                    etag=str(p["ETag"]).strip('"'),
+                )
+                for p in response.get("Parts", [])
+            )
+            if not response.get("IsTruncated") or len(parts) > max_parts:
+                break
+            marker = int(response["NextPartNumberMarker"])
+        return parts
+
+    def complete_multipart_upload(
+        self, key: str, *, upload_id: str, parts: list[StoredPart]
+    ) -> str | None:
+        """Assembles the parts; the new object's ETag, or None when no such upload."""
+        try:
+            response = self._s3.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={
+                    "Parts": [{"PartNumber": p.part_number, "ETag": f'"{p.etag}"'} for p in parts]
+                },
+            )
+        except ClientError as error:
+            if _code(error) == "NoSuchUpload":
+                return None
+            raise
+        return str(response["ETag"]).strip('"')
+
+    def abort_multipart_upload(self, key: str, *, upload_id: str) -> bool:
+        """Drops the upload and every part; False when it was already gone."""
+        try:
+            self._s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as error:
+            if _code(error) == "NoSuchUpload" or _status(error) == 404:
+                return False
+            raise
+        return True
 
     def presigned_get(self, key: str, *, expires_in: int) -> str:
         return str(

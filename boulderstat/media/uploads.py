@@ -1,4 +1,5 @@
-"""Upload grants: the server picks the key and pins key, type and size in a presigned POST.
+"""Upload grants: the server picks the key and pins key, type and size in a presigned POST,
+or, for big files, starts a resumable multipart upload at that key (see `multipart`).
 
 Nothing the client sends becomes part of the key. Every check runs before anything is written,
 so a refused request leaves no document behind.
@@ -10,12 +11,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from boulderstat.errors import NotFound, PayloadTooLarge
-from boulderstat.media.api_models import PresignedPostView, UploadGrant, UploadRequest
+from boulderstat.media.api_models import (
+    MultipartGrantView,
+    PresignedPostView,
+    UploadGrant,
+    UploadRequest,
+)
 from boulderstat.media.climb_ownership import ClimbOwnership
 from boulderstat.media.ids import new_media_id
 from boulderstat.media.keys import original_key
 from boulderstat.media.kinds import max_bytes_for, media_type_for
-from boulderstat.media.models import MediaDocument
+from boulderstat.media.models import MediaDocument, MultipartUpload
+from boulderstat.media.multipart import part_layout
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import MediaStatus
 from boulderstat.media.storage import MediaStorage
@@ -55,10 +62,26 @@ class UploadService:
 
         media_id = new_media_id()
         key = original_key(user_id, media_id, media_type.extension)
-        expires_in = self._settings.upload_url_expires_seconds
-        post = self._storage.presigned_post(
-            key, content_type=media_type.content_type, max_bytes=request.size, expires_in=expires_in
-        )
+        multipart = post = None
+        if request.part_size is not None or request.size > self._settings.multipart_threshold_bytes:
+            part_size, part_count = part_layout(
+                request.size, request.part_size or self._settings.multipart_part_bytes
+            )
+            upload_id = self._storage.create_multipart_upload(
+                key, content_type=media_type.content_type
+            )
+            multipart = MultipartUpload(
+                upload_id=upload_id, part_size=part_size, part_count=part_count
+            )
+            expires_in = self._settings.multipart_upload_expires_seconds
+        else:
+            expires_in = self._settings.upload_url_expires_seconds
+            post = self._storage.presigned_post(
+                key,
+                content_type=media_type.content_type,
+                max_bytes=request.size,
+                expires_in=expires_in,
+            )
         now = self._clock()
         # The TTL must outlive the grant by far, or a late but valid upload would find nothing.
         pending_ttl = max(self._settings.pending_upload_ttl_seconds, 2 * expires_in)
@@ -78,6 +101,7 @@ class UploadService:
             updated_at=now,
             expires_at=now + timedelta(seconds=expires_in),
             pending_expires_at=now + timedelta(seconds=pending_ttl),
+            multipart=multipart,
         )
         self._repository.create_pending(document)
         return UploadGrant(
@@ -87,5 +111,6 @@ class UploadService:
             key=key,
             max_bytes=request.size,
             expires_at=document.expires_at,
-            upload=PresignedPostView(url=post.url, fields=post.fields),
+            upload=PresignedPostView(url=post.url, fields=post.fields) if post else None,
+            multipart=MultipartGrantView(**multipart.model_dump()) if multipart else None,
         )

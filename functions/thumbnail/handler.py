@@ -42,11 +42,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         event, model=MediaUploaded, envelope=envelopes.EventBridgeEnvelope
     )
     logger.append_keys(media_id=uploaded.media_id, user_id=uploaded.user_id)
+    remaining_ms = context.get_remaining_time_in_millis()
     budget = TimeBudget.before_timeout(
-        context.get_remaining_time_in_millis(),
-        margin_seconds=get_settings().processing_margin_seconds,
+        remaining_ms, margin_seconds=get_settings().processing_margin_seconds
     )
-    outcome = processor().process(uploaded, budget)
+    outcome = processor().process(
+        uploaded,
+        budget,
+        delivery_id=event.get("id"),  # the same for Lambda's retries of this event
+        lease_seconds=remaining_ms / 1000,  # this delivery cannot run longer
+    )
     metrics.add_metric(name=f"Media{outcome.value.title()}", unit=MetricUnit.Count, value=1)
     logger.info("media processing finished", outcome=outcome.value, kind=uploaded.kind)
     return {"media_id": uploaded.media_id, "outcome": outcome.value}

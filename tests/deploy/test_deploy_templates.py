@@ -22,7 +22,7 @@ from tests.deploy.offline_package import (
 
 pytestmark = pytest.mark.deploy
 
-ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "notify")
+ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "notify", "web_rendition")
 PUBLIC_ROUTES = {"POST /auth/token", "POST /auth/refresh", "POST /auth/logout"}
 EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "GET /climbs",
@@ -32,6 +32,10 @@ EXPECTED_ROUTES = PUBLIC_ROUTES | {
     "PATCH /climbs/{climbId}",
     "DELETE /climbs/{climbId}",
     "POST /media/uploads",
+    "POST /media/uploads/{mediaId}/parts/{partNumber}",
+    "GET /media/uploads/{mediaId}/parts",
+    "POST /media/uploads/{mediaId}/complete",
+    "DELETE /media/uploads/{mediaId}",
     "GET /media",
     "GET /media/{mediaId}",
     "DELETE /media/{mediaId}",
@@ -271,6 +275,10 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         "media": ("boulderstat.media", ["Media Deleted"]),
         "on_object_created": ("boulderstat.media", ["Media Uploaded", "Media Processing Failed"]),
         "thumbnail": ("boulderstat.media", ["Media Processed", "Media Processing Failed"]),
+        "web_rendition": (
+            "boulderstat.media",
+            ["Media Web Rendition Ready", "Media Web Rendition Failed"],
+        ),
         "climbers": ("boulderstat.community", ["Climber Followed", "Climber Unfollowed"]),
         # Re-drives stuck media (Media Uploaded again), fails them, or completes lost outcomes.
         "sweeper": (
@@ -297,9 +305,10 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         assert statement["Condition"] == {
             "StringEquals": {"events:source": source, "events:detail-type": detail_types}
         }
-    # The only event that runs a function is `Media Uploaded` (thumbnail): only ingest and the
-    # sweeper's re-drive may publish it. (tests/integration/iam proves the condition under
-    # moto's IAM check.)
+    # The events that run a media function: `Media Uploaded` (thumbnail), which only ingest and
+    # the sweeper's re-drive may publish, and `Media Processed` with a pending web rendition
+    # (web_rendition), which only thumbnail and the sweeper's completion may publish.
+    # (tests/integration/iam proves the condition under moto's IAM check.)
     notify_id = stage.logical_id(stage.function("notify"))
     triggers = [
         detail_type
@@ -307,7 +316,7 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         if rule["Properties"]["Targets"][0]["Arn"] != {"Fn::GetAtt": [notify_id, "Arn"]}
         for detail_type in rule["Properties"].get("EventPattern", {}).get("detail-type", [])
     ]
-    assert triggers == ["Media Uploaded"]
+    assert sorted(triggers) == ["Media Processed", "Media Uploaded"]
     # The notifications consumer runs on community events and publishes none itself (no loop).
     community = {
         t for n, (src, types) in expected.items() if src.endswith("community") for t in types
@@ -356,7 +365,13 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
 
     # ListBucket: so that a HEAD/GET of a key already gone answers 404, not 403 (see the
     # listMediaBucket statement); only for roles that already read every key under uploads/.
-    assert s3("upload_url") == {"s3:PutObject": {uploads}}  # signs POSTs; cannot read or list
+    # Signs POSTs and part PUTs, lists parts before completing, aborts; cannot read, list,
+    # delete, nor touch derived/.
+    assert s3("upload_url") == {
+        "s3:PutObject": {uploads},
+        "s3:ListMultipartUploadParts": {uploads},
+        "s3:AbortMultipartUpload": {uploads},
+    }
     assert s3("on_object_created") == {
         "s3:GetObject": {uploads},
         "s3:DeleteObject": {uploads},
@@ -364,6 +379,13 @@ def test_each_function_gets_exactly_its_own_s3_rights(stage: Packaged) -> None:
     }
     # DeleteObject on derived/: renditions written for media deleted meanwhile are removed.
     assert s3("thumbnail") == {
+        "s3:GetObject": {uploads},
+        "s3:PutObject": {derived},
+        "s3:DeleteObject": {derived},
+        "s3:ListBucket": {bucket},
+    }
+    # Reads originals, writes web.mp4 (removes it again if the media was deleted meanwhile).
+    assert s3("web_rendition") == {
         "s3:GetObject": {uploads},
         "s3:PutObject": {derived},
         "s3:DeleteObject": {derived},
@@ -447,7 +469,7 @@ def test_auth_reads_only_the_stage_client_secret_and_cookie_signing_key(stage: P
 # ------------------------------------------------------------------------------ layers
 
 
-def test_every_function_has_the_dependency_layer_and_thumbnail_has_ffmpeg(
+def test_every_function_has_the_dependency_layer_and_media_workers_have_ffmpeg(
     stage: Packaged,
 ) -> None:
     for function in stage.functions.values():
@@ -456,7 +478,7 @@ def test_every_function_has_the_dependency_layer_and_thumbnail_has_ffmpeg(
         assert layers[0] == {"Ref": "DepsLambdaLayer"}
         assert properties["Runtime"] == "python3.12"
         assert properties["Architectures"] == [build_layers.ARCHITECTURE]
-        if properties["FunctionName"].endswith("-thumbnail"):
+        if properties["FunctionName"].endswith(("-thumbnail", "-web_rendition")):
             assert layers == [{"Ref": "DepsLambdaLayer"}, {"Ref": "FfmpegLambdaLayer"}]
         else:
             assert layers == [{"Ref": "DepsLambdaLayer"}]
@@ -617,18 +639,22 @@ def test_eventbridge_delivery_to_every_consumer_is_bounded_and_dead_lettered(
     policies = [p["Properties"] for p in stage.of_type("AWS::SQS::QueuePolicy").values()]
     assert {r["Properties"]["Name"] for r in rules} == {
         f"boulderstat-{stage.stage}-media-uploaded",
+        f"boulderstat-{stage.stage}-web-rendition-pending",
         f"boulderstat-{stage.stage}-notify",
     }
+    dead_letters = set()
     for rule in rules:
         (target,) = rule["Properties"]["Targets"]
         assert target["RetryPolicy"]["MaximumRetryAttempts"] <= 185
         assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 24 * 3600
         queue_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+        dead_letters.add(queue_id)
         (policy,) = [p for p in policies if p["Queues"] == [{"Ref": queue_id}]]
         (statement,) = policy["PolicyDocument"]["Statement"]
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::Sub"]
         assert source.endswith(f"rule/boulderstat-{stage.stage}/{rule['Properties']['Name']}")
+    assert {"ThumbnailDeadLetterQueue", "WebRenditionDeadLetterQueue"} <= dead_letters
 
 
 def test_notify_consumes_exactly_the_pattern_the_local_stack_subscribes(stage: Packaged) -> None:
@@ -642,6 +668,18 @@ def test_notify_consumes_exactly_the_pattern_the_local_stack_subscribes(stage: P
     ]
     assert rule["EventBusName"] == {"Ref": "EventBus"}
     assert rule["EventPattern"] == EVENT_PATTERN
+
+
+def test_the_web_rendition_rule_matches_the_local_one(stage: Packaged) -> None:
+    """The local bus (boulderstat/local/provision.py) routes with the very same pattern."""
+    from boulderstat.local.provision import WEB_RENDITION_PENDING_PATTERN
+
+    (rule,) = [
+        r["Properties"]
+        for r in stage.of_type("AWS::Events::Rule").values()
+        if r["Properties"].get("Name", "").endswith("-web-rendition-pending")
+    ]
+    assert rule["EventPattern"] == WEB_RENDITION_PENDING_PATTERN
 
 
 # ------------------------------------------------------------------------------ bucket
@@ -684,7 +722,8 @@ def test_media_bucket_cors_lets_the_app_post_uploads_and_get_media(stage: Packag
     (rule,) = stage.resources["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
     api_origins = stage.resources["HttpApi"]["Properties"]["CorsConfiguration"]["AllowOrigins"]
     assert rule["AllowedOrigins"] == api_origins
-    assert set(rule["AllowedMethods"]) == {"POST", "GET", "HEAD"}
+    assert set(rule["AllowedMethods"]) == {"POST", "PUT", "GET", "HEAD"}  # PUT: multipart parts
+    assert rule["ExposedHeaders"] == ["ETag"]  # an uploader needs each part's ETag
 
 
 def test_lifecycle_cleans_up_without_expiring_originals_or_renditions(stage: Packaged) -> None:

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
 # Functions that render or fail media load Pillow through the processing module; the sweeper
 # only fails stuck items with it, but runs on a schedule, where a cold start costs nobody.
-LOADS_PILLOW = {"thumbnail", "sweeper"}
+# web_rendition imports the imaging package for its ffmpeg code (async too: no one waits).
+LOADS_PILLOW = {"thumbnail", "sweeper", "web_rendition"}
 WATCHED = ["aws_xray_sdk", "boto3", "botocore.client", "pymongo", "PIL", "jwt", "requests"]
 
 

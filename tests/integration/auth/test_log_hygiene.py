@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -111,8 +112,14 @@ def test_no_secret_of_any_sign_in_path_is_logged(
         down = auth_post(stack, "/auth/refresh", refresh_token=session.refresh_token)
         assert down.status_code == 503
 
-    console = capfd.readouterr()
     assert stack.functions is not None
+    # A worker's log lines reach the stack asynchronously (like CloudWatch): wait for the last.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(
+        "Cognito unreachable" in line for line in stack.functions.log_lines("auth")
+    ):
+        time.sleep(0.05)
+    console = capfd.readouterr()
     function_lines = stack.functions.log_lines()[captured_logs.function_lines_before :]
     logged = "\n".join(captured_logs.lines + function_lines)
     # The capture is live: the refused refreshes above were logged (without their tokens).

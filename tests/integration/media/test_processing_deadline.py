@@ -18,6 +18,7 @@ from boulderstat.media.processing import MediaProcessor, ProcessingOutcome
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import MediaStatus
 from boulderstat.media.storage import MediaStorage
+from boulderstat.media.web_rendition import WebRenditionMaker, WebRenditionOutcome
 from boulderstat.settings import Settings
 from boulderstat.time_budget import TimeBudget
 from tests import media_factory
@@ -87,28 +88,31 @@ def test_a_video_job_out_of_time_fails_cleanly_before_the_lambda_timeout(
     )
     publisher = RecordingPublisher()
     storage = MediaStorage(stack.client("s3"), quiet_bucket)
+    # The poster (the first view) fits any budget; the transcode is the web_rendition step's.
     processor = MediaProcessor(repo, storage, publisher, tuned)
+    assert processor.process(uploaded, TimeBudget(120)) == ProcessingOutcome.PROCESSED
+    processed = publisher.of_type("Media Processed")[0]
+    assert processed.web_rendition == "pending"
+    maker = WebRenditionMaker(repo, storage, publisher, tuned)
     # The Lambda has 0.5 s of work time left after the margin kept for the final writes.
-    context = LocalLambdaContext("thumbnail", timeout_seconds=3.5)
+    context = LocalLambdaContext("web_rendition", timeout_seconds=3.5)
     budget = TimeBudget.before_timeout(
         context.get_remaining_time_in_millis(), margin_seconds=tuned.processing_margin_seconds
     )
 
-    outcome = processor.process(uploaded, budget)
+    outcome = maker.make(processed, budget)
 
     assert context.get_remaining_time_in_millis() > 0, "Lambda would have killed it"
-    assert outcome == ProcessingOutcome.FAILED
+    assert outcome == WebRenditionOutcome.FAILED
     after = repo.get(document.user_id, document.media_id)
-    assert after is not None and after.status == "failed" and after.failure is not None
-    assert TOO_LONG in after.failure.reason and after.failed_event_published
-    (event,) = publisher.of_type("Media Processing Failed")
-    assert (event.media_id, event.phase, event.reason) == (
-        document.media_id,
-        "processing",
-        after.failure.reason,
-    )
+    assert after is not None and after.status == "ready"  # the poster stays
+    assert after.web_rendition is not None and after.web_rendition.status == "failed"
+    assert TOO_LONG in (after.web_rendition.reason or "") and after.web_rendition.event_published
+    (event,) = publisher.of_type("Media Web Rendition Failed")
+    assert (event.media_id, event.reason) == (document.media_id, after.web_rendition.reason)
     derived = storage._s3.list_objects_v2(Bucket=quiet_bucket, Prefix="derived/")
-    assert derived.get("KeyCount", 0) == 0  # nothing half-written
+    keys = [item["Key"] for item in derived.get("Contents", [])]
+    assert keys and not [k for k in keys if k.endswith("web.mp4")]  # nothing half-written
 
 
 def test_the_thumbnail_function_takes_its_deadline_from_the_lambda_context(

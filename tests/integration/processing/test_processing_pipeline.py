@@ -155,11 +155,39 @@ def test_portrait_phone_video_gets_probe_and_upright_poster(
     assert not any(r["format"] == "mp4" for r in media["renditions"])  # small and playable
 
 
-def test_iphone_hevc_gets_a_web_playable_h264_rendition(pipeline: Pipeline, tmp_path: Path) -> None:
+def test_iphone_hevc_is_viewable_with_its_poster_then_gets_a_web_rendition(
+    pipeline: Pipeline, db: Database, tmp_path: Path
+) -> None:
+    """Poster first (`ready`, Media Processed), the web rendition after, by its own function."""
     media_id = pipeline.upload(media_factory.hevc_mov(tmp_path / "iphone.mov"), "video/quicktime")
-    assert pipeline.finished(media_id)["detail-type"] == "Media Processed"
+    processed = pipeline.finished(media_id)
+    assert processed["detail-type"] == "Media Processed"
+    assert processed["detail"]["web_rendition"] == "pending"
+    posters = processed["detail"]["renditions"]
+    assert posters and all(r["name"].startswith("poster-") for r in posters)  # no web.mp4 yet
+
+    made = pipeline.subscriber.wait_for(
+        lambda e: (
+            e["detail-type"].startswith("Media Web Rendition")
+            and e["detail"]["media_id"] == media_id
+        ),
+        timeout=90,
+    )
+    assert made["detail-type"] == "Media Web Rendition Ready"
+    names = [e["detail-type"] for e in pipeline.subscriber.received if e["detail"].get("media_id")]
+    assert names.index("Media Processed") < names.index("Media Web Rendition Ready")
+    document = MediaRepository(db).get(pipeline.climber.sub, media_id)
+    assert document is not None and document.web_rendition is not None
+    assert document.processed_at is not None and document.web_rendition.finished_at is not None
+    assert document.processed_at < document.web_rendition.finished_at
+
     media = pipeline.media(media_id)
+    assert media["status"] == "ready"
+    assert media["web_rendition"] == {"status": "ready", "reason": None}
+    assert not media["metadata"]["plays_in_browsers"]  # HEVC in a QuickTime file
     web = next(r for r in media["renditions"] if r["format"] == "mp4")
+    assert made["detail"]["rendition"]["key"] == _key(pipeline, media_id, "web")
+    assert [r["name"] for r in media["renditions"]] == [r["name"] for r in posters] + ["web"]
     local = tmp_path / "web.mp4"
     local.write_bytes(requests.get(web["url"], timeout=30).content)
     probe = json.loads(
@@ -246,11 +274,19 @@ def test_a_version_that_keeps_crashing_ends_failed(
 ) -> None:
     media_id = pipeline.upload(media_factory.oriented_photo(tmp_path / "p.jpg", 1), "image/jpeg")
     pipeline.finished(media_id)
+    # Three deliveries claimed it and died (their leases ended); a fourth one gives up.
     db.media.update_one(
         {"_id": media_id},
-        {"$set": {"status": "processing", "processing_attempts": 3}},  # the 3-attempt rule
+        {
+            "$set": {
+                "status": "processing",
+                "processing_attempts": 3,  # the 3-attempt rule
+                "processing_lease_until": None,
+            }
+        },
     )
-    assert invoke("thumbnail", pipeline.uploaded_event(media_id))["outcome"] == "failed"
+    another_delivery = {**pipeline.uploaded_event(media_id), "id": "fourth-delivery"}
+    assert invoke("thumbnail", another_delivery)["outcome"] == "failed"
     assert pipeline.media(media_id)["status"] == "failed"
 
 
@@ -296,8 +332,8 @@ def _key(pipeline: Pipeline, media_id: str, name: str) -> str:
 class DeletedWhileProcessing(MediaRepository):
     """The climber deletes the media item right after processing claimed it (a real race)."""
 
-    def claim_processing(self, user_id: str, media_id: str, etag: str) -> Any:
-        claimed = super().claim_processing(user_id, media_id, etag)
+    def claim_processing(self, user_id: str, media_id: str, etag: str, **lease: Any) -> Any:
+        claimed = super().claim_processing(user_id, media_id, etag, **lease)
         self.delete(user_id, media_id)
         return claimed
 

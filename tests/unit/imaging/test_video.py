@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from boulderstat.imaging import UnprocessableMedia, VideoProbe, probe_video, process_video
+from boulderstat.imaging import (
+    UnprocessableMedia,
+    VideoProbe,
+    make_web_rendition,
+    probe_video,
+    process_video,
+)
 from boulderstat.imaging import video as video_module
 from tests import media_factory
 
@@ -144,6 +150,21 @@ def test_large_clip_gets_a_web_copy_without_metadata(h264_clip: Path, tmp_path: 
     assert "location" not in report["format"].get("tags", {})
     assert "location" in _ffprobe(h264_clip)["format"]["tags"]  # the original had one
     _assert_faststart(out.web.path)
+
+
+def test_the_poster_step_leaves_a_due_web_rendition_to_its_own_step(
+    hevc_clip: Path, tmp_path: Path
+) -> None:
+    first = process_video(hevc_clip, tmp_path / "first", with_web=False)
+    assert first.web is None and first.needs_web  # HEVC in a QuickTime file: not for every browser
+    assert sorted(p.name for p in (tmp_path / "first").iterdir()) == sorted(
+        r.path.name for r in first.poster.renditions
+    )
+    web = make_web_rendition(hevc_clip, tmp_path / "later", timeout=60)
+    assert (web.name, web.path, web.format) == ("web", tmp_path / "later" / "web.mp4", "mp4")
+    played = probe_video(web.path, timeout=30)
+    assert (played.codec, played.container) == ("h264", "mp4")
+    assert (played.width, played.height) == (320, 240)
 
 
 def test_hevc_mov_is_transcoded_to_h264_mp4(hevc_clip: Path, tmp_path: Path) -> None:

@@ -109,12 +109,14 @@ def test_full_lifecycle_to_ready(
     repo.record_upload(_fresh(repo, document), V1, size=900, format="jpeg")
     assert repo.claim_processing("user-a", document.media_id, "etag-other") is None
     assert repo.claim_processing("user-b", document.media_id, "etag-1") is None
-    claimed = repo.claim_processing("user-a", document.media_id, '"etag-1"')
-    assert claimed is not None
+    claim = repo.claim_processing("user-a", document.media_id, '"etag-1"', owner="delivery-1")
+    assert claim is not None and claim.granted
+    claimed = claim.document
     assert (claimed.status, claimed.processing_attempts) == (MediaStatus.PROCESSING, 1)
-    # A retried delivery after a crash may claim the same version again, and is counted.
-    again = repo.claim_processing("user-a", document.media_id, "etag-1")
-    assert again is not None and again.processing_attempts == 2
+    assert claimed.processing_lease_owner == "delivery-1"
+    # The same delivery retried after its attempt failed takes over again, uncounted.
+    again = repo.claim_processing("user-a", document.media_id, "etag-1", owner="delivery-1")
+    assert again is not None and again.granted and again.document.processing_attempts == 1
 
     ready = repo.mark_ready(
         "user-a",
@@ -294,3 +296,76 @@ def test_sequencers_compare_as_s3_documents_them() -> None:
     assert recorded.records(ObjectVersion.of('"e1"', "55AB02"))  # same, differently padded
     assert recorded.records(ObjectVersion.of("e1", None))  # moto: no sequencer
     assert not recorded.records(ObjectVersion.of("e2", "0055AB02"))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_concurrent_duplicate_stands_down_until_the_holders_lease_ends(
+    db: Database, pending: Callable[..., MediaDocument]
+) -> None:
+    clock = _Clock()
+    repo = MediaRepository(db, clock=clock)
+    document = pending()
+    repo.record_upload(_fresh(repo, document), V1, size=900, format="jpeg")
+    holder = repo.claim_processing(
+        "user-a", document.media_id, "etag-1", owner="first", lease_seconds=60
+    )
+    assert holder is not None and holder.granted
+    revision = holder.document.revision
+
+    clock.now += timedelta(seconds=59)
+    duplicate = repo.claim_processing("user-a", document.media_id, "etag-1", owner="second")
+    assert duplicate is not None and not duplicate.granted
+    unchanged = _fresh(repo, document)
+    assert (unchanged.revision, unchanged.processing_attempts) == (revision, 1)
+    assert unchanged.processing_lease_owner == "first"
+
+    clock.now += timedelta(seconds=2)  # the holder was killed at its deadline
+    taken = repo.claim_processing("user-a", document.media_id, "etag-1", owner="second")
+    assert taken is not None and taken.granted
+    assert (taken.document.processing_attempts, taken.document.processing_lease_owner) == (
+        2,
+        "second",
+    )
+
+
+def test_a_released_claim_can_be_taken_over_at_once(
+    repo: MediaRepository, pending: Callable[..., MediaDocument]
+) -> None:
+    document = pending()
+    repo.record_upload(_fresh(repo, document), V1, size=900, format="jpeg")
+    repo.claim_processing("user-a", document.media_id, "etag-1", owner="crashed")
+    assert not repo.claim_processing("user-a", document.media_id, "etag-1", owner="b").granted  # type: ignore[union-attr]
+    assert repo.release_claim("user-a", document.media_id, "etag-1")
+    assert not repo.release_claim("user-b", document.media_id, "etag-1")  # not hers
+    taken = repo.claim_processing("user-a", document.media_id, "etag-1", owner="b")
+    assert taken is not None and taken.granted
+
+
+def test_many_concurrent_claims_grant_exactly_one(
+    repo: MediaRepository, pending: Callable[..., MediaDocument]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    document = pending()
+    repo.record_upload(_fresh(repo, document), V1, size=900, format="jpeg")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        claims = list(
+            pool.map(
+                lambda n: repo.claim_processing(
+                    "user-a", document.media_id, "etag-1", owner=f"delivery-{n}"
+                ),
+                range(8),
+            )
+        )
+    granted = [c for c in claims if c is not None and c.granted]
+    assert len(granted) == 1
+    stored = _fresh(repo, document)
+    assert stored.processing_attempts == 1
+    assert stored.processing_lease_owner == granted[0].document.processing_lease_owner

@@ -1,0 +1,87 @@
+"""moto's server (S3, SQS, EventBridge, Cognito) in a thread, with what the local stack adds:
+
+- with a data folder, S3 objects live on disk and each write is recorded before S3 answers
+  (`ObjectsOnDisk`), and S3's notifications go out only after that, so an event never names an
+  object a crash could lose;
+- Cognito users are saved whenever a request creates or deletes one (`on_users_changed`), so a
+  user comes back with the same `sub` after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from boulderstat.local.objects_on_disk import ObjectsOnDisk
+
+# Cognito operations after which the saved users must be written again.
+_USER_CHANGES = (
+    "AdminCreateUser",
+    "SignUp",
+    "AdminDeleteUser",
+    "DeleteUser",
+    "AdminUpdateUserAttributes",
+)
+
+Environ = dict[str, Any]
+
+
+class AwsServer:
+    def __init__(
+        self,
+        port: int,
+        *,
+        objects: ObjectsOnDisk | None = None,
+        on_users_changed: Callable[[], None] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
+        self._moto = DomainDispatcherApplication(create_backend_app)
+        self._objects = objects
+        self._on_users_changed = on_users_changed
+        self._users_lock = threading.Lock()
+        self._server = make_server(
+            host, port, self._app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="aws-server", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+        self._server.server_close()
+
+    def _app(self, environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        answer: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers, exc_info]
+            return lambda data: None  # moto's app never uses write()
+
+        if self._objects is not None:
+            with self._objects.request():
+                body = b"".join(self._moto(environ, capture))
+        else:
+            body = b"".join(self._moto(environ, capture))
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if self._on_users_changed and target.rpartition(".")[2] in _USER_CHANGES:
+            with self._users_lock:
+                self._on_users_changed()
+        status, headers, exc_info = answer
+        start_response(status, headers, exc_info)
+        return [body]
