@@ -33,6 +33,7 @@ from boulderstat.climbs.models import (
 from boulderstat.climbs.outbox import ClimbOutbox
 from boulderstat.climbs.repository import ClimbRepository, StoredClimb
 from boulderstat.climbs.stats import WEEK_LIST_LIMIT, ClimbStats, ClimbSummary, Week, iso_week
+from boulderstat.clock import Clock, utc_now
 from boulderstat.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventPublisher
 from boulderstat.pagination import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
@@ -40,7 +41,6 @@ from boulderstat.revisions import IfMatch
 
 logger = Logger(child=True)
 
-Clock = Callable[[], datetime]
 DefaultVisibility = Callable[[str], Visibility]
 FUTURE_SLACK = timedelta(days=1)  # a climber east of UTC may already be on tomorrow's date
 # Without If-Match a change is applied to whatever is current: re-read and retry when another
@@ -48,10 +48,6 @@ FUTURE_SLACK = timedelta(days=1)  # a climber east of UTC may already be on tomo
 # (11 at once in tests) gets through; a 409 only if the climb never stops changing.
 _WRITE_ATTEMPTS = 12
 _RETRY_PAUSE_SECONDS = 0.01
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_climb_id(now: datetime) -> str:

@@ -33,7 +33,7 @@ from boulderstat.climbs.models import (
     WallAngle,
     WithGradeLabel,
 )
-from boulderstat.community.clock import as_utc
+from boulderstat.clock import as_utc
 from boulderstat.community.profiles import ProfileRepository
 from boulderstat.community.relations import pair_id
 from boulderstat.media.delivery import MediaLinks

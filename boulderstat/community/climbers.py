@@ -25,8 +25,8 @@ from boulderstat.climbs.stats import (
     stats_pipeline,
     summary_from_facets,
 )
+from boulderstat.clock import Clock, utc_now
 from boulderstat.community.cards import OwnerCard, RenditionLink
-from boulderstat.community.clock import Clock, utc_now
 from boulderstat.community.profiles import Profile, ProfileChanges, ProfileRepository
 from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import Follow, FollowStatus, Relations

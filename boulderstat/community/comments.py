@@ -20,8 +20,8 @@ from pymongo.database import Database
 
 from boulderstat.api_examples import examples
 from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.clock import Clock, as_utc, utc_now
 from boulderstat.community.cards import LIKES, OwnerCard
-from boulderstat.community.clock import Clock, as_utc, utc_now
 from boulderstat.community.feed import Feed
 from boulderstat.community.profiles import ProfileRepository
 from boulderstat.community.publishing import publish_after_write

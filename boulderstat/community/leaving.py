@@ -32,8 +32,8 @@ from pymongo.errors import DuplicateKeyError
 
 from boulderstat.api_examples import examples
 from boulderstat.climbs.repository import COLLECTION as CLIMBS
+from boulderstat.clock import Clock, as_utc, utc_now
 from boulderstat.community.cards import COMMENTS, LIKES
-from boulderstat.community.clock import Clock, as_utc, utc_now
 from boulderstat.community.notifications import Notifier
 from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import Relations

@@ -17,8 +17,8 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from boulderstat.api_examples import examples
+from boulderstat.clock import Clock, utc_now
 from boulderstat.community.cards import LIKES
-from boulderstat.community.clock import Clock, utc_now
 from boulderstat.community.comments import Comments
 from boulderstat.community.feed import Feed
 from boulderstat.community.publishing import publish_after_write

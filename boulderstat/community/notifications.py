@@ -25,8 +25,8 @@ from pymongo.errors import DuplicateKeyError
 
 from boulderstat.api_examples import examples
 from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.clock import as_utc
 from boulderstat.community.cards import OwnerCard
-from boulderstat.community.clock import as_utc
 from boulderstat.community.profiles import ProfileRepository
 from boulderstat.events.catalog import (
     ClimberDeleted,

@@ -29,7 +29,7 @@ from pymongo.database import Database
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
 from boulderstat.climbs.models import Visibility
-from boulderstat.community.clock import Clock, as_utc, utc_now
+from boulderstat.clock import Clock, as_utc, utc_now
 from boulderstat.json_values import (
     LINE_PATTERN,
     SINGLE_LINE_PATTERN,

@@ -23,7 +23,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from boulderstat.climbs.models import Visibility
-from boulderstat.community.clock import Clock, as_utc, utc_now
+from boulderstat.clock import Clock, as_utc, utc_now
 
 FOLLOWS = "follows"
 # Id lists come back in one reply (a few hundred KB at most), not 101 documents plus getMores:

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
+from boulderstat.clock import utc_now
 from boulderstat.events.catalog import MediaProcessingFailed, MediaUploaded
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.media.keys import parse_original_key
@@ -69,10 +70,6 @@ class _Verdict:
     rejection: str | None = None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class IngestService:
     def __init__(
         self,
@@ -81,7 +78,7 @@ class IngestService:
         publisher: EventPublisher,
         settings: Settings,
         *,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._repository = repository
         self._storage = storage

@@ -7,9 +7,10 @@ filtered on the caller's user id.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from boulderstat import pagination
+from boulderstat.clock import utc_now
 from boulderstat.errors import NotFound, PreconditionFailed
 from boulderstat.events.catalog import MediaDeleted
 from boulderstat.events.publisher import EventPublisher
@@ -34,10 +35,6 @@ LISTING = "media"
 MediaCursor = pagination.cursor_param(LISTING, ["019ab8c4a1f27b3c8d9e0f1a2b3c4d5e"])
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def encode_cursor(media_id: str) -> str:
     return pagination.encode_cursor(LISTING, [media_id])
 
@@ -58,7 +55,7 @@ class MediaLibrary:
         links: MediaLinks,
         publisher: EventPublisher,
         *,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._repository = repository
         self._storage = storage

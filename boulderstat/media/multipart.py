@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from boulderstat.clock import utc_now
 from boulderstat.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from boulderstat.media.api_models import (
     CompletedUpload,
@@ -54,10 +55,6 @@ def part_layout(size: int, part_size: int) -> tuple[int, int]:
     return part_size, count
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class MultipartUploads:
     def __init__(
         self,
@@ -65,7 +62,7 @@ class MultipartUploads:
         storage: MediaStorage,
         settings: Settings,
         *,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._repository = repository
         self._storage = storage

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from aws_lambda_powertools import Logger
 
+from boulderstat.clock import utc_now
 from boulderstat.events.catalog import MediaProcessed, MediaProcessingFailed, MediaUploaded
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.imaging import (
@@ -83,14 +83,10 @@ class Rendered:
     web_rendition_due: bool = False
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _held_by_another(document: MediaDocument, delivery_id: str | None) -> bool:
     """Whether another delivery's lease on this version is still live."""
     owner, until = document.processing_lease_owner, document.processing_lease_until
-    return owner is not None and owner != delivery_id and until is not None and until > _now()
+    return owner is not None and owner != delivery_id and until is not None and until > utc_now()
 
 
 class MediaProcessor:
@@ -289,7 +285,7 @@ class MediaProcessor:
         self._publisher.publish(
             MediaProcessed(
                 user_id=document.user_id,
-                occurred_at=document.processed_at or _now(),
+                occurred_at=document.processed_at or utc_now(),
                 media_id=document.media_id,
                 climb_id=document.climb_id,
                 kind=document.kind,

@@ -19,13 +19,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from boulderstat.clock import utc_now
 from boulderstat.media.models import (
     Failure,
     MediaDocument,
@@ -63,10 +64,6 @@ CLAIM_RETRIES = 5  # compare-and-set rounds before a claim gives way to a busier
 DEFAULT_LEASE_SECONDS = 900.0  # Lambda's longest timeout: no holder can run longer
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class ProcessingClaim:
     """The outcome of asking to process a version: granted, or held by another delivery."""
@@ -76,7 +73,7 @@ class ProcessingClaim:
 
 
 class MediaRepository:
-    def __init__(self, db: Database, *, clock: Any = _now) -> None:
+    def __init__(self, db: Database, *, clock: Any = utc_now) -> None:
         self._media: Collection = db[COLLECTION]
         self._clock = clock
 

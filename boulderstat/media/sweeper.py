@@ -30,11 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
+from boulderstat.clock import utc_now
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.media.ingest import IngestService, ObjectCreated, uploaded_event
 from boulderstat.media.keys import (
@@ -87,10 +88,6 @@ class SweepError(RuntimeError):
     """Some documents hit transient errors; the rest were swept. The next run tries again."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class MediaSweeper:
     def __init__(
         self,
@@ -102,7 +99,7 @@ class MediaSweeper:
         positions: ScanPositions,
         settings: Settings,
         *,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._repository = repository
         self._storage = storage

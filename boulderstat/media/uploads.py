@@ -8,8 +8,9 @@ so a refused request leaves no document behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from boulderstat.clock import utc_now
 from boulderstat.errors import NotFound, PayloadTooLarge
 from boulderstat.media.api_models import (
     MultipartGrantView,
@@ -29,10 +30,6 @@ from boulderstat.media.storage import MediaStorage
 from boulderstat.settings import Settings
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class UploadService:
     def __init__(
         self,
@@ -41,7 +38,7 @@ class UploadService:
         climbs: ClimbOwnership,
         settings: Settings,
         *,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._repository = repository
         self._storage = storage

@@ -18,12 +18,12 @@ Order of side effects, so a crash anywhere leaves a state a retry completes:
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from aws_lambda_powertools import Logger
 
+from boulderstat.clock import utc_now
 from boulderstat.events.catalog import (
     MediaProcessed,
     MediaWebRenditionFailed,
@@ -52,10 +52,6 @@ class WebRenditionOutcome(StrEnum):
     FAILED = "failed"  # cannot be made: web_rendition failed + failure event
     REPUBLISHED = "republished"  # already done; only a missing event went out
     SKIPPED = "skipped"  # nothing to do: not due, done, superseded or deleted
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class WebRenditionMaker:
@@ -150,7 +146,7 @@ class WebRenditionMaker:
         assert state is not None and document.etag is not None
         common = {
             "user_id": document.user_id,
-            "occurred_at": state.finished_at or _now(),
+            "occurred_at": state.finished_at or utc_now(),
             "media_id": document.media_id,
             "climb_id": document.climb_id,
             "key": document.key,

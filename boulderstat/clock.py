@@ -1,4 +1,5 @@
-"""The one clock the community modules use (UTC, millisecond precision like BSON)."""
+"""The one clock every module uses: UTC at the millisecond precision MongoDB keeps, so a time we
+write and the same time read back compare equal."""
 
 from __future__ import annotations
 
