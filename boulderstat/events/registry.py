@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from boulderstat.events.catalog import EventDetail, all_event_models, kebab
-from boulderstat.events.schemas import SCHEMA_DIR, detail_schema
+from boulderstat.events.schemas import SCHEMA_DIR, detail_schema, stale_files
 
 REGISTRY_DIR = SCHEMA_DIR.parent / "registry"
 ROOT = SCHEMA_DIR.parents[1]
@@ -114,13 +114,7 @@ def rendered(model: type[EventDetail]) -> str:
 
 def drifted() -> list[str]:
     expected = {file_name(m): rendered(m) for m in all_event_models()}
-    problems = [
-        name
-        for name, text in expected.items()
-        if not (REGISTRY_DIR / name).exists() or (REGISTRY_DIR / name).read_text() != text
-    ]
-    problems += [p.name for p in REGISTRY_DIR.glob("*.yml") if p.name not in expected]
-    return sorted(problems)
+    return stale_files(expected, REGISTRY_DIR, "*.yml")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,16 +58,21 @@ def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     return written
 
 
-def drifted(directory: Path = SCHEMA_DIR) -> list[str]:
-    """Schema files that are missing, stale, or no longer backed by a model."""
-    expected = {schema_file_name(m): rendered(m) for m in all_event_models()}
+def stale_files(expected: dict[str, str], directory: Path, pattern: str) -> list[str]:
+    """Generated files that are missing, differ from `expected`, or no longer have a source."""
     problems = [
         name
         for name, text in expected.items()
         if not (directory / name).exists() or (directory / name).read_text() != text
     ]
-    problems += [p.name for p in directory.glob("*.json") if p.name not in expected]
+    problems += [p.name for p in directory.glob(pattern) if p.name not in expected]
     return sorted(problems)
+
+
+def drifted(directory: Path = SCHEMA_DIR) -> list[str]:
+    """Schema files that are missing, stale, or no longer backed by a model."""
+    expected = {schema_file_name(m): rendered(m) for m in all_event_models()}
+    return stale_files(expected, directory, "*.json")
 
 
 def main(argv: list[str] | None = None) -> int:
