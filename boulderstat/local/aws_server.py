@@ -3,6 +3,8 @@
 - with a data folder, S3 objects live on disk and each write is recorded before S3 answers
   (`ObjectsOnDisk`), and S3's notifications go out only after that, so an event never names an
   object a crash could lose;
+- an S3 GET reads only the bytes it returns and sends them as it reads them
+  (`object_reads`), as S3 does, so a ranged read of a large object costs its range;
 - Cognito users are saved whenever a request creates or deletes one (`on_users_changed`), so a
   user comes back with the same `sub` after a crash.
 """
@@ -10,10 +12,12 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from boulderstat.local import object_reads
 from boulderstat.local.objects_on_disk import ObjectsOnDisk
 
 # Cognito operations after which the saved users must be written again.
@@ -26,6 +30,7 @@ _USER_CHANGES = (
 )
 
 Environ = dict[str, Any]
+SEND_BUFFER_BYTES = 128 * 1024
 
 
 class AwsServer:
@@ -45,13 +50,21 @@ class AwsServer:
         from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
+        object_reads.install()
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._objects = objects
         self._on_users_changed = on_users_changed
         self._users_lock = threading.Lock()
-        self._server = make_server(
-            host, port, self._app, threaded=True, request_handler=MotoRequestHandler
-        )
+
+        class Handler(MotoRequestHandler):  # type: ignore[misc, valid-type]
+            def setup(self) -> None:
+                super().setup()
+                # A small send buffer: a client that stops reading a response (ffmpeg seeking
+                # elsewhere) leaves little sent for nothing, and `served_bytes` stays near what
+                # it read. Loopback's autotuned buffers would otherwise take megabytes.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+        self._server = make_server(host, port, self._app, threaded=True, request_handler=Handler)
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -75,13 +88,19 @@ class AwsServer:
 
         if self._objects is not None:
             with self._objects.request():
-                body = b"".join(self._moto(environ, capture))
+                body = self._answer(environ, capture)
         else:
-            body = b"".join(self._moto(environ, capture))
+            body = self._answer(environ, capture)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if self._on_users_changed and target.rpartition(".")[2] in _USER_CHANGES:
             with self._users_lock:
                 self._on_users_changed()
         status, headers, exc_info = answer
         start_response(status, headers, exc_info)
-        return [body]
+        return body
+
+    def _answer(self, environ: Environ, capture: Callable[..., Any]) -> Iterable[bytes]:
+        response = self._moto(environ, capture)
+        if object_reads.take_window() is not None:
+            return response  # object bytes: read from their file while they are sent
+        return [b"".join(response)]
