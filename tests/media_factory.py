@@ -527,3 +527,18 @@ def truncated_mp4(path: Path, *, keep: float = 0.5) -> Path:
     full.unlink()
     path.write_bytes(data[: int(len(data) * keep)])
     return path
+
+
+def long_phone_clip(path: Path, *, seconds: int = 40, size: tuple[int, int] = (1280, 720)) -> Path:
+    """A long, phone-sized clip made cheaply (~1.2 MB a second, a keyframe every second, `moov`
+    at the end as a camera writes it): one noisy second encoded at 10 Mb/s, then stream-copied
+    `seconds` times over (no re-encode)."""
+    second = path.with_name(path.stem + "-second.mp4")
+    noisy = f"testsrc2=size={size[0]}x{size[1]}:rate=30:duration=1,noise=alls=20:allf=t"
+    _ffmpeg(
+        "-f", "lavfi", "-i", noisy, "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "10M",
+        "-g", "30", "-pix_fmt", "yuv420p", str(second),
+    )  # fmt: skip
+    _ffmpeg("-stream_loop", str(seconds - 1), "-i", str(second), "-c", "copy", str(path))
+    second.unlink()
+    return path

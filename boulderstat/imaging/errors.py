@@ -1,4 +1,4 @@
-"""The one failure type the pipeline needs to tell apart from bugs and outages."""
+"""The failure types the pipeline tells apart from bugs: the file's fault, or its source's."""
 
 from __future__ import annotations
 
@@ -18,3 +18,16 @@ class UnprocessableMedia(Exception):
 
     def __str__(self) -> str:
         return self.reason
+
+
+class SourceUnavailable(Exception):
+    """The original could not be read over the network (refused, 4xx/5xx, connection lost).
+
+    Not the file's fault, so never a reason to fail the upload: the caller checks whether the
+    original was replaced or removed meanwhile (then there is nothing to do) or retries.
+    `detail` is the tool's output, for logs.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail

@@ -4,6 +4,12 @@ Every run has a timeout taken from one deadline for the whole job (a Lambda has 
 budget), and a file that can't be handled within it is UnprocessableMedia: the same file would
 time out again. The original is only ever read by ffmpeg, never into Python's memory.
 
+* Source: a local file, or a `RemoteVideo` (an HTTP(S) URL, e.g. a presigned S3 GET) that
+  ffprobe and ffmpeg read with range requests: the probe reads the container's index (a
+  phone's `moov` after the media data costs one seek to it) and the poster the frames around
+  one keyframe, so the first view costs a few MB of a file of hundreds, whatever its length,
+  and no copy of the original on disk. A URL that cannot be read is SourceUnavailable, never
+  the file's fault.
 * Poster: taken at min(1 s, 10% of the duration) with input seeking (`-ss` before `-i`), so
   ffmpeg jumps to the keyframe before that point instead of decoding everything up to it; clips
   shorter than 1 s, or a seek that yields no frame, use the first frame. ffmpeg applies the
@@ -19,9 +25,11 @@ time out again. The original is only ever read by ffmpeg, never into Python's me
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -29,7 +37,7 @@ from typing import Any, NamedTuple
 
 import ffmpeg
 
-from boulderstat.imaging.errors import UnprocessableMedia
+from boulderstat.imaging.errors import SourceUnavailable, UnprocessableMedia
 from boulderstat.imaging.outputs import PhotoOutput, RenditionFile, VideoOutput, VideoProbe
 from boulderstat.imaging.photo import process_photo
 
@@ -47,6 +55,62 @@ _STDERR_TAIL = 2000
 
 # Demuxers that ffprobe also uses for still images: a photo uploaded as a video.
 _STILL_IMAGE_FORMATS = frozenset({"image2", "gif", "apng", "webp", "png", "mjpeg"})
+
+
+# What ffmpeg prints when an HTTP source, not the file, failed: refused, an HTTP error status,
+# a dropped connection. Anything else from a URL is judged as it would be from a file.
+_NETWORK_FAILURE = re.compile(
+    r"Server returned|HTTP error|Connection refused|Connection timed out|Connection reset"
+    r"|Failed to resolve|Network is unreachable|Stream ends prematurely|Broken pipe"
+)
+_REMOTE_PROTOCOLS = "http,https,tcp,tls"  # nothing in a file may send ffmpeg anywhere else
+
+
+@dataclass(frozen=True)
+class RemoteVideo:
+    """A video ffmpeg reads over HTTP(S) with range requests; `headers` go with every request
+    (e.g. `If-Match`, so a replaced original is refused rather than read half old, half new)."""
+
+    url: str
+    size: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def input_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "protocol_whitelist": _REMOTE_PROTOCOLS,
+            "reconnect": 1,  # a dropped connection mid-read resumes at the same offset
+            "reconnect_on_network_error": 1,
+            "reconnect_delay_max": 2,
+        }
+        if self.headers:
+            options["headers"] = "".join(f"{k}: {v}\r\n" for k, v in self.headers.items())
+        return options
+
+
+VideoSource = Path | RemoteVideo
+
+
+def _location(src: VideoSource) -> tuple[str, dict[str, Any]]:
+    """What ffmpeg/ffprobe get for `-i`, and the input options that go before it."""
+    if isinstance(src, RemoteVideo):
+        return src.url, src.input_options()
+    src.stat()  # a missing file is the caller's problem, not a bad upload
+    return str(src), {}
+
+
+def _size(src: VideoSource) -> int:
+    return src.size if isinstance(src, RemoteVideo) else src.stat().st_size
+
+
+def _checked(
+    result: subprocess.CompletedProcess[bytes], src: VideoSource
+) -> subprocess.CompletedProcess[bytes]:
+    """A URL's read failure is SourceUnavailable; a file's failure stays the caller's to judge."""
+    if result.returncode != 0 and isinstance(src, RemoteVideo):
+        stderr = _tail(result.stderr)
+        if _NETWORK_FAILURE.search(stderr):
+            raise SourceUnavailable(stderr)
+    return result
 
 
 class _Probed(NamedTuple):
@@ -204,19 +268,13 @@ def _parse_probe(report: dict[str, Any]) -> _Probed:
     return _Probed(probe, int(video.get("index", 0)))
 
 
-def _probe(src: Path, deadline: _Deadline) -> _Probed:
-    src.stat()  # a missing file is the caller's problem, not a bad upload
-    args = [
-        FFPROBE,
-        "-v",
-        "error",
-        "-print_format",
-        "json",
-        "-show_format",
-        "-show_streams",
-        str(src),
-    ]
-    result = _run(args, deadline)
+def _probe(src: VideoSource, deadline: _Deadline) -> _Probed:
+    location, options = _location(src)
+    args = [FFPROBE, "-v", "error"]
+    for name, value in options.items():
+        args += [f"-{name}", str(value)]
+    args += ["-print_format", "json", "-show_format", "-show_streams", location]
+    result = _checked(_run(args, deadline), src)
     if result.returncode != 0:
         raise _unreadable(_tail(result.stderr))
     try:
@@ -226,7 +284,7 @@ def _probe(src: Path, deadline: _Deadline) -> _Probed:
     return _parse_probe(report)
 
 
-def probe_video(src: Path, *, timeout: float) -> VideoProbe:
+def probe_video(src: VideoSource, *, timeout: float) -> VideoProbe:
     """What the video is, from its container headers; raises UnprocessableMedia if unreadable."""
     return _probe(src, _Deadline(timeout)).probe
 
@@ -239,7 +297,7 @@ def poster_offset(duration: float) -> float:
 
 
 def _extract_frame(
-    src: Path,
+    src: VideoSource,
     dst: Path,
     video_stream: int,
     at: float,
@@ -253,7 +311,8 @@ def _extract_frame(
     scaling. `input_seeking=False` (decode from the start) exists only for the benchmark.
     """
     seek = {"ss": f"{at:.3f}"} if at > 0 else {}
-    source = ffmpeg.input(str(src), **(seek if input_seeking else {}))
+    location, options = _location(src)
+    source = ffmpeg.input(location, **options, **(seek if input_seeking else {}))
     args = (
         source[str(video_stream)]
         .output(
@@ -270,7 +329,7 @@ def _extract_frame(
         .overwrite_output()
         .compile(cmd=FFMPEG)
     )
-    result = _run(args, deadline)
+    result = _checked(_run(args, deadline), src)
     if result.returncode != 0:
         raise _unreadable(_tail(result.stderr))
     return dst.exists() and dst.stat().st_size > 0
@@ -337,7 +396,7 @@ def _transcode_web(src: Path, dst: Path, probed: _Probed, deadline: _Deadline) -
 
 
 def _make_poster(
-    src: Path,
+    src: VideoSource,
     out_dir: Path,
     probed: _Probed,
     deadline: _Deadline,
@@ -369,7 +428,7 @@ def _make_poster(
 
 
 def process_video(
-    src: Path,
+    src: VideoSource,
     out_dir: Path,
     *,
     widths: Sequence[int] = (320, 960, 1920),
@@ -379,13 +438,15 @@ def process_video(
     max_pixels: int = 60_000_000,
     with_web: bool = True,
 ) -> VideoOutput:
-    """Probes `src`, writes poster renditions and maybe `web.mp4` into `out_dir`.
+    """Probes `src` (a file or a URL), writes poster renditions and maybe `web.mp4` into
+    `out_dir` (the web rendition only from a file).
 
     `with_web=False` stops after the poster (the first view), leaving the web rendition to
     `make_web_rendition` in a step of its own; `needs_web` on the result says whether one is due.
     `timeout` bounds the whole job. Raises UnprocessableMedia for unreadable files, files
-    without video, videos longer than `max_seconds` and jobs that run out of time; nothing it
-    wrote is left in `out_dir` then.
+    without video, videos longer than `max_seconds` and jobs that run out of time, and
+    SourceUnavailable for a URL that could not be read; nothing it wrote is left in `out_dir`
+    then.
     """
     deadline = _Deadline(timeout)
     probed = _probe(src, deadline)
@@ -402,8 +463,10 @@ def process_video(
         at, poster = _make_poster(src, out_dir, probed, deadline, widths, max_pixels)
         written.extend(rendition.path for rendition in poster.renditions)
         web = None
-        needs_web = needs_web_rendition(probe, src.stat().st_size, web_min_bytes)
+        needs_web = needs_web_rendition(probe, _size(src), web_min_bytes)
         if needs_web and with_web:
+            if not isinstance(src, Path):
+                raise ValueError("the web rendition is made from a local copy of the original")
             web = _transcode_web(src, out_dir / "web.mp4", probed, deadline)
     except BaseException:
         for path in written:

@@ -8,7 +8,10 @@ completes and a redelivery does no duplicate work:
    a lease until the delivery's deadline; ready or failed: skip). A concurrent duplicate
    delivery finds the lease live and stands down (`BUSY`): it renders nothing, deletes nothing
    and is not counted as an attempt, so duplicates can never fail a good file;
-2. stream the original to a temporary folder and render (imaging: Pillow / ffmpeg);
+2. render (imaging: Pillow / ffmpeg): a photo from a copy of the original in a temporary
+   folder; a video straight from S3 through a presigned GET of that version, which ffprobe and
+   ffmpeg read with range requests (the index and one keyframe's worth: a few MB of a file of
+   hundreds, so the first view does not grow with the clip's length);
 3. upload renditions under `derived/{user}/{media}/{etag}/` (deterministic keys: a re-run
    overwrites the same objects, an immutable Cache-Control is truthful per version);
 4. processing -> ready (or -> failed with the reason the climber sees); for a video, `ready`
@@ -28,6 +31,7 @@ sweeper (`media.sweeper`) notices.
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -39,7 +43,9 @@ from boulderstat.events.catalog import MediaProcessed, MediaProcessingFailed, Me
 from boulderstat.events.publisher import EventPublisher
 from boulderstat.imaging import (
     PhotoOutput,
+    RemoteVideo,
     RenditionFile,
+    SourceUnavailable,
     UnprocessableMedia,
     VideoOutput,
     process_photo,
@@ -81,6 +87,18 @@ class Rendered:
     metadata: MediaMetadata
     placeholder: str | None
     web_rendition_due: bool = False
+
+
+class _Steps:
+    """Seconds since the job began at the end of each step, for the log line of a processed
+    media (durations, so a monotonic counter rather than the wall clock)."""
+
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def mark(self, step: str) -> None:
+        self.seconds[step] = round(time.perf_counter() - self._started, 3)
 
 
 def _held_by_another(document: MediaDocument, delivery_id: str | None) -> bool:
@@ -147,15 +165,24 @@ class MediaProcessor:
         if claimed.processing_attempts > MAX_ATTEMPTS:
             return self.fail(claimed, TOO_MANY_ATTEMPTS)
 
+        steps = _Steps()
         with tempfile.TemporaryDirectory(prefix="boulderstat-") as workdir:
-            original = Path(workdir) / f"original.{claimed.key.rsplit('.', 1)[-1]}"
-            if not self._storage.download(claimed.key, etag=uploaded.etag, destination=original):
+            original = self._original(claimed, uploaded.etag, Path(workdir), budget)
+            steps.mark("original")
+            if original is None:
                 logger.info("original replaced or removed meanwhile", media_id=claimed.media_id)
                 return ProcessingOutcome.SKIPPED
             try:
                 rendered = self._render(claimed, original, Path(workdir) / "out", budget)
             except UnprocessableMedia as error:
                 return self.fail(claimed, str(error))
+            except SourceUnavailable:
+                current = self._storage.head(claimed.key)
+                if current is None or current.etag != uploaded.etag:
+                    logger.info("original replaced or removed meanwhile", media_id=claimed.media_id)
+                    return ProcessingOutcome.SKIPPED
+                raise  # S3 unreachable or refusing: not the file's fault, so a retry
+            steps.mark("render")
             prefix = rendition_prefix(claimed.user_id, claimed.media_id, uploaded.etag)
             renditions = []
             for file in rendered.renditions:
@@ -173,6 +200,7 @@ class MediaProcessor:
                         format=file.format,
                     )
                 )
+            steps.mark("store")
         ready = self._repository.mark_ready(
             claimed.user_id,
             claimed.media_id,
@@ -187,17 +215,51 @@ class MediaProcessor:
                 # Deleted meanwhile: the delete already cleaned up, so remove what we just wrote.
                 self._storage.remove(keys=[], prefix=prefix)
             return ProcessingOutcome.SKIPPED
+        steps.mark("ready")
         self._publish_processed(ready)
+        steps.mark("published")
+        logger.info(
+            "media processed",
+            media_id=ready.media_id,
+            user_id=ready.user_id,
+            kind=ready.kind,
+            bytes=ready.size,
+            seconds=steps.seconds,  # cumulative, per step: where a slow first view went
+        )
         return ProcessingOutcome.PROCESSED
 
     # -- rendering ---------------------------------------------------------------------------
+    def _original(
+        self, document: MediaDocument, etag: str, workdir: Path, budget: TimeBudget
+    ) -> Path | RemoteVideo | None:
+        """Where the renderer reads that version; None when it is no longer in the bucket.
+
+        A video is read in place (ranges of a presigned GET, valid for the job's time); a photo
+        (at most max_photo_bytes) is copied: Pillow wants a seekable file.
+        """
+        if document.kind == "video" and document.purpose != "profile_picture":
+            grant = self._storage.read_grant(
+                document.key, etag=etag, expires_in=int(budget.left()) + 60
+            )
+            return RemoteVideo(grant.url, document.size or 0, grant.headers)
+        original = workdir / f"original.{document.key.rsplit('.', 1)[-1]}"
+        if not self._storage.download(document.key, etag=etag, destination=original):
+            return None
+        return original
+
     def _render(
-        self, document: MediaDocument, original: Path, out_dir: Path, budget: TimeBudget
+        self,
+        document: MediaDocument,
+        original: Path | RemoteVideo,
+        out_dir: Path,
+        budget: TimeBudget,
     ) -> Rendered:
         if budget.spent:  # the download alone used up the time: rendering cannot finish
             raise out_of_time()
         out_dir.mkdir()
         settings = self._settings
+        if isinstance(original, RemoteVideo):
+            return self._video(self._process_video(original, out_dir, budget))
         if document.purpose == "profile_picture":
             picture = process_profile_picture(
                 original, out_dir, max_pixels=settings.max_image_pixels
@@ -211,7 +273,13 @@ class MediaProcessor:
                 max_pixels=settings.max_image_pixels,
             )
             return self._photo(photo)
-        video = process_video(
+        return self._video(self._process_video(original, out_dir, budget))
+
+    def _process_video(
+        self, original: Path | RemoteVideo, out_dir: Path, budget: TimeBudget
+    ) -> VideoOutput:
+        settings = self._settings
+        return process_video(
             original,
             out_dir,
             widths=settings.rendition_widths,
@@ -221,7 +289,6 @@ class MediaProcessor:
             max_pixels=settings.max_image_pixels,
             with_web=False,  # the web_rendition function makes it, after the first view
         )
-        return self._video(video)
 
     @staticmethod
     def _photo(photo: PhotoOutput) -> Rendered:

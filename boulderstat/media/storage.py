@@ -49,6 +49,18 @@ class ListedPage:
 
 
 @dataclass(frozen=True)
+class ReadGrant:
+    """A presigned GET of one object version, for a reader that fetches ranges itself (ffmpeg).
+
+    Every request must send `headers`: `If-Match` makes S3 answer 412 once the object was
+    replaced, so a reader never mixes the bytes of two versions.
+    """
+
+    url: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class PresignedPost:
     url: str
     fields: dict[str, str]
@@ -176,6 +188,13 @@ class MediaStorage:
             self._s3.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
             )
+        )
+
+    def read_grant(self, key: str, *, etag: str, expires_in: int) -> ReadGrant:
+        """Ranged reads of exactly that version, signed with this function's own credentials
+        (so its role's GetObject on uploads/ is all it needs); nothing is read here."""
+        return ReadGrant(
+            url=self.presigned_get(key, expires_in=expires_in), headers={"If-Match": f'"{etag}"'}
         )
 
     def download(self, key: str, *, etag: str, destination: Path) -> bool:

@@ -23,6 +23,7 @@ from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.catalog import MediaUploaded
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.local.functions import invoke
+from boulderstat.local.object_reads import served_bytes
 from boulderstat.local.stack import LocalStack
 from boulderstat.local.subscriber import Subscriber
 from boulderstat.media.processing import MediaProcessor
@@ -368,3 +369,53 @@ def test_renditions_of_media_deleted_mid_processing_are_removed(
     prefix = f"derived/{pipeline.climber.sub}/{media_id}/"
     listed = pipeline.s3.list_objects_v2(Bucket=pipeline.bucket, Prefix=prefix)
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_poster_of_a_large_upload_reads_a_small_part_of_it(
+    pipeline: Pipeline, db: Database, tmp_path: Path
+) -> None:
+    """A multipart upload of a phone-like clip (index at the end): ready with its poster; the
+    thumbnail step reads a fraction of the original, counted where moto sends the bytes."""
+    clip = media_factory.long_phone_clip(tmp_path / "long.mp4", seconds=20)
+    size = clip.stat().st_size
+    grant = pipeline.climber.api.upload_in_parts(clip, "video/mp4")
+    media_id = grant["media_id"]
+    processed = pipeline.finished(media_id)
+    assert processed["detail-type"] == "Media Processed"
+    assert processed["detail"]["duration_seconds"] == pytest.approx(20.0, abs=0.2)
+    pipeline.subscriber.wait_for(  # the web rendition has read the whole file by now
+        lambda e: (
+            e["detail-type"].startswith("Media Web Rendition")
+            and e["detail"]["media_id"] == media_id
+        ),
+        timeout=120,
+    )
+    key = db.media.find_one({"_id": media_id})["key"]
+    db.media.update_one(  # as a crash after the claim would have left it: the step runs again
+        {"_id": media_id},
+        {"$set": {"status": "processing", "renditions": [], "processed_event_published": False}},
+    )
+    before = served_bytes[(pipeline.bucket, key)]
+
+    assert invoke("thumbnail", pipeline.uploaded_event(media_id))["outcome"] == "processed"
+
+    read = served_bytes[(pipeline.bucket, key)] - before
+    assert 0 < read < size / 3, f"{read} of {size} bytes"
+    assert pipeline.media(media_id)["status"] == "ready"
+
+
+def test_a_video_whose_original_is_gone_is_skipped_not_failed(
+    pipeline: Pipeline, db: Database, tmp_path: Path
+) -> None:
+    """ffmpeg's read fails (404) because the original went away, not because it is bad."""
+    media_id = pipeline.upload(media_factory.h264_mp4(tmp_path / "clip.mp4"), "video/mp4")
+    pipeline.finished(media_id)
+    document = db.media.find_one({"_id": media_id})
+    db.media.update_one({"_id": media_id}, {"$set": {"status": "processing", "renditions": []}})
+    pipeline.s3.delete_object(Bucket=pipeline.bucket, Key=document["key"])
+
+    assert invoke("thumbnail", pipeline.uploaded_event(media_id))["outcome"] == "skipped"
+
+    after = db.media.find_one({"_id": media_id})
+    assert after["status"] == "processing" and after.get("failure") is None
+    assert pipeline.events_for(media_id, "Media Processing Failed") == []
