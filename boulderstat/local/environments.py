@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -317,6 +317,31 @@ class FunctionPool:
         finally:
             self._release(environment, healthy)
 
+    def prestart(self, count: int) -> int:
+        """Starts up to `count` environments and leaves them idle (Lambda's provisioned
+        concurrency): the next invocations skip the cold start. Returns how many started."""
+        started = 0
+        for _ in range(count):
+            with self._changed:
+                if self._closed or len(self._idle) + len(self._busy) + self._starting >= self.size:
+                    break
+                self._starting += 1
+                environment, generation = dict(self._environment), self._generation
+            try:
+                warm = _Environment(
+                    self.config, environment, generation, self._logs, self._zygote()
+                )
+            finally:
+                with self._changed:
+                    self._starting -= 1
+                    self._changed.notify()
+            with self._changed:
+                self.started_total += 1
+                self._idle.append(warm)
+                self._changed.notify()
+            started += 1
+        return started
+
     def set_environment(self, environment: dict[str, str]) -> None:
         """New invocations run with `environment`; warm environments are replaced."""
         with self._changed:
@@ -478,6 +503,17 @@ class LocalFunctions:
 
     def pids(self) -> list[int]:
         return [pid for pool in self.pools.values() for pid in pool.pids()]
+
+    def prestart(self, names: Sequence[str]) -> None:
+        """Fills the pools of `names` with warm environments, all at once; returns when done."""
+        threads = [
+            threading.Thread(target=self.pools[name].prestart, args=(self.pools[name].size,))
+            for name in names
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def close(self, wait_seconds: float = 30.0) -> None:
         threads = [

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ _POWERTOOLS_LOCAL = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 QUEUE_FUNCTIONS = ("on_object_created", "thumbnail", "notify", "web_rendition")
+FIRST_VIEW_FUNCTIONS = ("on_object_created", "thumbnail")  # upload -> poster
 # Without a data folder, objects above this size spool to temporary files (moto's own setting):
 # memory holds at most this much per object, whatever the bucket holds.
 IN_MEMORY_OBJECT_BYTES = 1024 * 1024
@@ -357,6 +358,12 @@ class LocalStack:
             yield
         finally:
             self.set_function_environment(saved)
+
+    def warm_up(self, names: Sequence[str] = FIRST_VIEW_FUNCTIONS) -> None:
+        """Starts every execution environment of `names` now (like provisioned concurrency),
+        so a measurement or a demo does not count the workers' cold starts."""
+        assert self.functions is not None, "the stack is not running"
+        self.functions.prestart(names)
 
     def subscriber(self, **kwargs: Any) -> Subscriber:
         assert self.settings is not None
