@@ -23,11 +23,11 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from boulderstat.ids import new_id
 from boulderstat.local import cli
 from boulderstat.local.stack import LocalStack, free_port
 from boulderstat.local.subscriber import Subscriber
 from boulderstat.local.sweeps import PeriodicSweeps
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.ingest import IngestService
 from boulderstat.media.keys import original_key
 from boulderstat.media.models import MediaDocument
@@ -157,7 +157,7 @@ def media(repo: MediaRepository, storage: MediaStorage, sweep_db: Database) -> M
         pending_ttl: timedelta = timedelta(days=1),
         **fields: Any,
     ) -> MediaDocument:
-        media_id = new_media_id()
+        media_id = new_id()
         then = datetime.now(UTC) - age
         key = original_key(USER, media_id, "jpg")
         document = MediaDocument(
@@ -555,7 +555,7 @@ def test_originals_no_document_names_are_removed_once_old_enough(
     media: Media, sweeper: Sweeper, storage: MediaStorage
 ) -> None:
     kept = media(MediaStatus.READY)
-    deleted_media = original_key(USER, new_media_id(), "jpg")  # its document was deleted
+    deleted_media = original_key(USER, new_id(), "jpg")  # its document was deleted
     wrong_owner = original_key(OTHER, kept.media_id, "jpg")  # names another climber's media
     wrong_extension = kept.key.removesuffix(".jpg") + ".png"
     foreign = f"uploads/{USER}/notes.txt"  # not our layout: not ours to judge
@@ -575,7 +575,7 @@ def test_renditions_of_deleted_media_and_replaced_versions_are_removed(
     kept = media(MediaStatus.READY)
     current = f"derived/{USER}/{kept.media_id}/{kept.etag}/320.webp"
     replaced = f"derived/{USER}/{kept.media_id}/{'e' * 32}/320.webp"
-    deleted = f"derived/{USER}/{new_media_id()}/{'d' * 32}/poster-320.webp"
+    deleted = f"derived/{USER}/{new_id()}/{'d' * 32}/poster-320.webp"
     other_owner = f"derived/{OTHER}/{kept.media_id}/{kept.etag}/320.webp"
     foreign = f"derived/{USER}/notes.txt"
     for key in (current, replaced, deleted, other_owner, foreign):
@@ -591,7 +591,7 @@ def test_renditions_of_deleted_media_and_replaced_versions_are_removed(
 def test_the_orphan_scan_resumes_where_the_previous_run_stopped(
     sweeper: Sweeper, storage: MediaStorage
 ) -> None:
-    orphans = sorted(original_key(USER, new_media_id(), "jpg") for _ in range(5))
+    orphans = sorted(original_key(USER, new_id(), "jpg") for _ in range(5))
     for key in orphans:
         _put(storage, key)
     later = datetime.now(UTC) + timedelta(hours=2)
