@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -189,52 +190,73 @@ def _video_report(seeking: dict[str, Measurement], web: Measurement, runs: int) 
     )
 
 
+LONGEST = "179.6 s 4K HEVC, index at the end (iPhone-like, longest accepted)"
 SPLIT_CASES = ("video-single-step", "video-poster-step", "video-web-step")
 LAMBDA_TIMEOUT_S = 900  # Lambda's maximum
 VCPUS_AT_MEMORY = {1769: 1, 3008: 1.7, 5307: 3, 10240: 6}  # Lambda: 1 vCPU per 1769 MB
 
 
+def _s(seconds: float | None, digits: int = 1) -> str:
+    return "—" if seconds is None else f"{seconds:.{digits}f}"
+
+
 def _split_report(
-    clips: dict[str, Path], jobs: dict[str, dict[str, Measurement]], e2e: dict[str, Any]
+    clips: dict[str, Path],
+    jobs: dict[str, dict[str, Measurement]],
+    e2e: dict[str, Any],
+    poster_only: Collection[str] = (),
 ) -> None:
     print("\n### Big videos: time to first view, today's single step against the split (1 run)\n")
     print(
         "Today the poster waits for the web transcode in one job, so upload-to-poster equals "
         "upload-to-web-rendition. Split: `thumbnail` makes probe + poster (`ready`), "
         "`web_rendition` then transcodes in a function of its own. Job times, in fresh "
-        "processes, same run:\n"
+        "processes reading a local file, same run"
+        + (" (— : transcode not run for this clip, `--poster-only-long`)" if poster_only else "")
+        + ":\n"
     )
     _row("clip", "input", "today: upload→poster = upload→web (s)", "split: upload→poster (s)",
          "split: upload→web (s)", "first view, today / split")  # fmt: skip
     _row("---", "---", "---:", "---:", "---:", "---:")
     for name, src in clips.items():
-        single = jobs[name]["video-single-step"]
+        single = jobs[name].get("video-single-step")
         poster = jobs[name]["video-poster-step"]
-        web = jobs[name]["video-web-step"]
+        web = jobs[name].get("video-web-step")
         extra = poster.extra
         width, height = extra["size"]
         megabytes = src.stat().st_size / 1e6
         label = f"{width}x{height} {extra['codec']}, {extra['duration']:.0f} s, {megabytes:.0f} MB"
-        _row(name, label, f"{single.ms / 1000:.1f}", f"{poster.ms / 1000:.2f}",
-             f"{(poster.ms + web.ms) / 1000:.1f}", f"**{single.ms / poster.ms:.0f}x**")  # fmt: skip
+        _row(name, label, _s(single and single.ms / 1000), f"{poster.ms / 1000:.2f}",
+             _s(web and (poster.ms + web.ms) / 1000),
+             f"**{single.ms / poster.ms:.0f}x**" if single else "—")  # fmt: skip
     print(
         "\nEnd to end on the local stack (multipart upload to moto, S3 notification, ingest, "
-        "`Media Uploaded`, thumbnail, `Media Processed`, web_rendition, `Media Web Rendition "
-        "Ready`, each function in its own worker process); the clock starts when the server "
-        "has completed the upload:\n"
+        "`Media Uploaded`, thumbnail reading the original from S3 with range requests, "
+        "`Media Processed`, web_rendition, `Media Web Rendition Ready`, each function in its own "
+        "worker process, started before the first clip); the clock starts when the server has "
+        "completed the upload. The thumbnail columns are the job's own log line (probe + "
+        "poster frame + poster renditions; then storing them, `ready` and the event):\n"
     )
-    _row("clip", "multipart upload (s)", "upload→poster (s)", "upload→web rendition (s)",
-         "web rendition")  # fmt: skip
-    _row("---", "---:", "---:", "---:", "---")
+    _row("clip", "multipart upload (s)", "upload→`Media Uploaded` (s)",
+         "thumbnail: probe + poster (s)", "thumbnail: store + ready + event (s)",
+         "upload→poster (s)", "upload→web rendition (s)", "web rendition")  # fmt: skip
+    _row("---", "---:", "---:", "---:", "---:", "---:", "---:", "---")
     for name, result in e2e.items():
-        _row(name, f"{result.upload_s:.1f}", f"**{result.to_poster_s:.2f}**",
-             f"{result.to_web_s:.1f}", result.web_status)  # fmt: skip
+        steps = result.thumbnail_steps
+        render = steps.get("render")
+        rest = steps["published"] - render if render is not None and "published" in steps else None
+        _row(name, f"{result.upload_s:.1f}", f"{result.to_uploaded_s:.2f}", _s(render, 2),
+             _s(rest, 2), f"**{result.to_poster_s:.2f}**", _s(result.to_web_s),
+             result.web_status)  # fmt: skip
 
+    sized = [name for name in clips if "video-web-step" in jobs[name]]
+    if not sized:
+        return
     print("\nSizing the web_rendition function (Lambda gives 1 vCPU per 1,769 MB, up to 6):\n")
     _row("clip", "web step CPU (s)", "local wall (s)", "threads used", "180 s clip: CPU (s)",
          *(f"180 s clip at {mb} MB (s)" for mb in VCPUS_AT_MEMORY))  # fmt: skip
     _row("---", "---:", "---:", "---:", "---:", *("---:" for _ in VCPUS_AT_MEMORY))
-    for name in clips:
+    for name in sized:
         web = jobs[name]["video-web-step"]
         threads = web.cpu_ms / web.ms  # how much of the 2 local cores ffmpeg kept busy
         longest = web.cpu_ms / 1000 * 180 / jobs[name]["video-poster-step"].extra["duration"]
@@ -257,13 +279,20 @@ def main() -> None:
         "--only", choices=("media", "coldstart"), help="one part (default: media, then coldstart)"
     )
     parser.add_argument(
-        "--big-videos-only", action="store_true", help="only the 60 s clips (single step vs split)"
+        "--big-videos-only",
+        action="store_true",
+        help="only the big clips (60 s, and the longest accepted: single step vs split)",
+    )
+    parser.add_argument(
+        "--poster-only-long",
+        action="store_true",
+        help="for clips longer than 60 s, stop after the poster (no transcodes: a shorter run)",
     )
     args = parser.parse_args()
     runs = args.runs
     started = time.perf_counter()
     if args.only != "coldstart":
-        _media(runs, big_videos_only=args.big_videos_only)
+        _media(runs, big_videos_only=args.big_videos_only, poster_only_long=args.poster_only_long)
     if args.only != "media":
         # Its own process: the local stack it starts must not raise this launcher's RSS floor.
         subprocess.run(
@@ -275,7 +304,7 @@ def main() -> None:
     print(f"\n(bench took {time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
-def _media(runs: int, *, big_videos_only: bool = False) -> None:
+def _media(runs: int, *, big_videos_only: bool = False, poster_only_long: bool = False) -> None:
 
     print(f"(preparing media in {media.CACHE} ...)", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "bench.media"], cwd=ROOT, check=True, timeout=1800)
@@ -284,21 +313,30 @@ def _media(runs: int, *, big_videos_only: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="boulderstat-bench-") as folder:
         scratch = Path(folder)
         floor_at_fork = launcher_rss_mib()
+        # The longest last: with --poster-only-long its transcode runs unobserved after it.
         clips = {
             "60 s 1080p H.264 (Android-like)": media.phone_1080p_h264_60s(),
             "60 s 4K HEVC (iPhone-like)": media.phone_4k_hevc_60s(),
+            LONGEST: media.phone_4k_hevc_180s(),
         }
+        poster_only = {LONGEST} if poster_only_long else set()
         jobs = {
-            name: measure(list(SPLIT_CASES), clip, scratch / f"split-{i}", runs=1)
+            name: measure(
+                ["video-poster-step"] if name in poster_only else list(SPLIT_CASES),
+                clip,
+                scratch / f"split-{i}",
+                runs=1,
+            )
             for i, (name, clip) in enumerate(clips.items())
         }
         types = {".mp4": "video/mp4", ".mov": "video/quicktime"}
+        views = {n: (c, types[c.suffix]) for n, c in clips.items()}
         if big_videos_only:
             # The local stack runs in this process: only after every fresh-process case.
-            e2e = upload_to_views({n: (c, types[c.suffix]) for n, c in clips.items()})
+            e2e = upload_to_views(views, poster_only=poster_only)
             print("## Environment\n")
             _environment()
-            _split_report(clips, jobs, e2e)
+            _split_report(clips, jobs, e2e, poster_only)
             return
         photo = measure(
             ["imports-only", *PHOTO_CASES], media.phone_jpeg_24mp(), scratch / "photo", runs=runs
@@ -315,8 +353,8 @@ def _media(runs: int, *, big_videos_only: bool = False) -> None:
         _photo_report(photo, worst, runs)
         _webp_table(runs)
         _video_report(seeking, web_transcode, runs)
-        e2e = upload_to_views({n: (c, types[c.suffix]) for n, c in clips.items()})
-        _split_report(clips, jobs, e2e)
+        e2e = upload_to_views(views, poster_only=poster_only)
+        _split_report(clips, jobs, e2e, poster_only)
 
 
 if __name__ == "__main__":

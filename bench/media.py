@@ -132,18 +132,29 @@ def clip_1080p() -> Path:
     return _cached("clip-1080p-10s.mp4", make)
 
 
-def _looped(name: str, segment_args: list[str], seconds: int, segment_seconds: int) -> Path:
+def _looped(
+    name: str,
+    segment_args: list[str],
+    seconds: int,
+    segment_seconds: int,
+    *,
+    moov_at_end: bool = False,
+    cut_to: float | None = None,
+) -> Path:
     """A long phone-like clip made cheaply: encode `segment_seconds`, then stream-copy it
     back to back (no re-encode) to `seconds`. Decoding costs the same as a real clip of that
-    length with that bitrate and GOP; only the content repeats."""
+    length with that bitrate and GOP; only the content repeats. `moov_at_end`: the index
+    after the media data, as a phone's camera writes it (it cannot know the index up front).
+    `cut_to`: seconds to keep (audio priming makes the loops a little longer than `seconds`)."""
 
     def make(path: Path) -> None:
         segment = path.with_name(path.stem + "-segment" + path.suffix)
         _ffmpeg(*segment_args, str(segment))
         loops = seconds // segment_seconds - 1
-        _ffmpeg("-stream_loop", str(loops), "-i", str(segment), "-c", "copy",
+        cut = ["-t", f"{cut_to}"] if cut_to else []
+        _ffmpeg("-stream_loop", str(loops), "-i", str(segment), *cut, "-c", "copy",
                 "-tag:v", "hvc1" if "hevc" in name else "avc1",
-                "-movflags", "+faststart", str(path))  # fmt: skip
+                *([] if moov_at_end else ["-movflags", "+faststart"]), str(path))  # fmt: skip
         segment.unlink()
 
     return _cached(name, make)
@@ -174,6 +185,23 @@ def phone_4k_hevc_60s() -> Path:
     return _looped("phone-4k-hevc-60s.mov", segment, 60, 2)
 
 
+def phone_4k_hevc_180s() -> Path:
+    """The longest and largest clip we accept: ~179.6 s (the limit is 180) of 3840x2160 30 fps
+    HEVC + AAC in a QuickTime file at an iPhone's ~21 Mb/s (about 505 MB, under the 500 MiB
+    = 524 MB cap), a keyframe every second, its index (moov) after the media data as a camera
+    writes it."""
+    segment = [
+        "-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=30:duration=2,noise=alls=8:allf=t",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
+        "-c:v", "libx265", "-preset", "ultrafast", "-b:v", "21M",
+        "-x265-params", "keyint=30:min-keyint=30:log-level=error", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "192k",
+    ]  # fmt: skip
+    return _looped(
+        "phone-4k-hevc-180s-moov-at-end.mov", segment, 180, 2, moov_at_end=True, cut_to=179.5
+    )
+
+
 def prepare_all() -> None:
     """Generates whatever is missing from the cache (a few minutes on 2 cores)."""
     for make in (
@@ -184,6 +212,7 @@ def prepare_all() -> None:
         clip_1080p,
         phone_1080p_h264_60s,
         phone_4k_hevc_60s,
+        phone_4k_hevc_180s,
     ):
         make()
 

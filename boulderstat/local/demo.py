@@ -75,6 +75,9 @@ class Demo:
         self.sub = jwt.decode(self.api.id_token, options={"verify_signature": False})["sub"]
         _say(f"signed in as demo-climber (sub {self.sub}): OAuth2 code + PKCE, refresh cookie set")
         subscriber = self.stack.subscriber(detail={"user_id": [self.sub]})
+        # Like provisioned concurrency: the first view below is the pipeline's, not a cold start.
+        self.stack.warm_up()
+        _say("started the on_object_created and thumbnail execution environments (warm)")
         try:
             climb_id = self.log_climbs()
             media = self.upload_media(climb_id)
