@@ -33,8 +33,8 @@ from boulderstat.events import EventPublisher
 from boulderstat.events import outbox as events_outbox
 from boulderstat.events.catalog import CommentDeleted, CommentPosted
 from boulderstat.events.outbox import Outbox
+from boulderstat.ids import new_id
 from boulderstat.json_values import TEXT_PATTERN, DocumentedPattern
-from boulderstat.media.ids import new_media_id
 
 COLLECTION = "comments"
 MAX_COMMENT_CHARS = 1000
@@ -150,7 +150,7 @@ class Comments:
     def post(self, viewer_id: str, climb_id: str, comment: NewComment) -> CommentView:
         climb = self._feed.visible_climb(viewer_id, climb_id)
         now = self._clock()
-        comment_id = new_media_id()
+        comment_id = new_id()
         document = {
             "_id": comment_id,
             "comment_id": comment_id,

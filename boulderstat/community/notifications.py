@@ -47,7 +47,7 @@ from boulderstat.events.catalog import (
     CommentPosted,
     EventDetail,
 )
-from boulderstat.media.ids import new_media_id
+from boulderstat.ids import new_id
 
 COLLECTION = "notifications"
 CONSUMED: tuple[type[EventDetail], ...] = (
@@ -252,7 +252,7 @@ class Notifier:
     ) -> None:
         if recipient == actor:
             return
-        notification_id = new_media_id()
+        notification_id = new_id()
         wanted = {
             "_id": notification_id,
             "notification_id": notification_id,
@@ -283,7 +283,7 @@ class Notifier:
             current = self._notifications.find_one({"key": key})
             if current is None:
                 with contextlib.suppress(DuplicateKeyError):  # else: someone was first, re-read
-                    self._notifications.insert_one(wanted or {"_id": new_media_id(), **undone})
+                    self._notifications.insert_one(wanted or {"_id": new_id(), **undone})
                     return
                 continue
             if _held_at(current) >= at:

@@ -36,7 +36,7 @@ from pymongo.errors import DuplicateKeyError
 from boulderstat.errors import Conflict
 from boulderstat.events.catalog import EventDetail, event_from_json
 from boulderstat.events.publisher import EventPublisher
-from boulderstat.media.ids import new_media_id
+from boulderstat.ids import new_id
 
 logger = Logger(child=True)
 
@@ -75,7 +75,7 @@ def outbox_fields(events: Sequence[EventDetail], now: datetime) -> dict[str, Any
     return {
         "outbox": [{"detail_type": e.DETAIL_TYPE, "detail": e.model_dump_json()} for e in events],
         "outbox_since": now if events else None,
-        "outbox_id": new_media_id() if events else None,
+        "outbox_id": new_id() if events else None,
     }
 
 
@@ -216,7 +216,7 @@ class Outbox:
     def _claim(collection: Collection, document: dict[str, Any]) -> Pending | None:
         """A new `outbox_id`, if nobody changed the document since it was read: of two
         concurrent sweeps one publishes; a concurrent write carries the events forward."""
-        token = new_media_id()
+        token = new_id()
         guard = {"_id": document["_id"], "outbox_id": document.get("outbox_id")}
         if collection.update_one(guard, {"$set": {"outbox_id": token}}).matched_count != 1:
             return None
