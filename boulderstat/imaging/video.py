@@ -105,8 +105,15 @@ def _size(src: VideoSource) -> int:
 def _checked(
     result: subprocess.CompletedProcess[bytes], src: VideoSource
 ) -> subprocess.CompletedProcess[bytes]:
-    """A URL's read failure is SourceUnavailable; a file's failure stays the caller's to judge."""
+    """A URL's read failure is SourceUnavailable; a file's failure stays the caller's to judge.
+
+    ffmpeg names the URL in its errors: its signature is a credential, so it never reaches a
+    log (only the part before the query).
+    """
     if result.returncode != 0 and isinstance(src, RemoteVideo):
+        result.stderr = result.stderr.replace(
+            src.url.encode(), src.url.split("?", 1)[0].encode() + b"?(signed)"
+        )
         stderr = _tail(result.stderr)
         if _NETWORK_FAILURE.search(stderr):
             raise SourceUnavailable(stderr)

@@ -143,6 +143,7 @@ class _Environment:
                 stderr=subprocess.PIPE,
                 env=env,
                 cwd=PROJECT_ROOT,
+                process_group=0,  # ended with what it started (see kill)
             )
             assert self._process.stdin and self._process.stdout and self._process.stderr
             self.pid = self._process.pid
@@ -256,12 +257,16 @@ class _Environment:
         self._killed = True
         if self._process is not None:
             if self._process.poll() is None:
-                self._process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait()
             self._close_pipes()
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+        try:  # the worker and what it started (its own process group, see runtime)
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:  # not yet its own group, or gone
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
         if self._channel is not None:
             self._channel.close()
             self._channel = None

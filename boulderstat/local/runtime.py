@@ -161,6 +161,9 @@ def zygote(control_fd: int) -> None:
 
 def _become_worker(spawn: dict[str, Any], channel_fd: int, log_fd: int) -> None:
     try:
+        # Its own process group: ending the environment ends the ffmpeg it started too, as
+        # Lambda's sandbox does (a killed worker left a 4K transcode running for minutes).
+        os.setpgid(0, 0)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # handlers wait for ffmpeg
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)

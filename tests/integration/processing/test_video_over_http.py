@@ -106,6 +106,7 @@ def test_a_replaced_original_is_unavailable_not_unreadable(
         process_video(remote, tmp_path / "out", with_web=False)
 
     assert "412" in caught.value.detail or "4XX" in caught.value.detail
+    assert "Signature" not in caught.value.detail  # the signed URL is a credential: not logged
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
