@@ -7,6 +7,7 @@ handler does; they import nothing heavy, so starting one costs ~0.1 s.
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from typing import Any
@@ -58,3 +59,12 @@ def exit_now(event: dict[str, Any], context: Any) -> None:
 
 def not_json(event: dict[str, Any], context: Any) -> object:
     return {"value": object()}
+
+
+def start_child_and_hang(event: dict[str, Any], context: Any) -> None:
+    """Starts a child (as a handler starts ffmpeg), writes its pid to `event["pid_file"]`, then
+    outlives its timeout."""
+    child = subprocess.Popen(["sleep", "60"])
+    with open(event["pid_file"], "w") as out:
+        out.write(str(child.pid))
+    time.sleep(60)

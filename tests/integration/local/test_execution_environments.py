@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psutil
 import pytest
@@ -42,6 +43,7 @@ def functions() -> Iterator[LocalFunctions]:
             "other": _config("other", "report"),
             "holder": _config("holder", "hold"),
             "slow": _config("slow", "hold", timeout=1),
+            "parent": _config("parent", "start_child_and_hang", timeout=1),
             "failing": _config("failing", "fail"),
             "crashing": _config("crashing", "exit_now"),
             "unserializable": _config("unserializable", "not_json"),
@@ -98,6 +100,17 @@ def test_an_invocation_past_the_timeout_is_killed_and_its_environment_replaced(
     assert time.monotonic() - started < 5
     assert _gone(warm)
     assert functions.invoke("slow", {"seconds": 0.01})["pid"] != warm
+
+
+def test_a_killed_environment_takes_the_processes_it_started_along(
+    functions: LocalFunctions, tmp_path: Path
+) -> None:
+    """As Lambda ends a sandbox: no ffmpeg goes on transcoding after its invocation died."""
+    pid_file = tmp_path / "child.pid"
+    with pytest.raises(FunctionTimeout):
+        functions.invoke("parent", {"pid_file": str(pid_file)})
+
+    assert _gone(int(pid_file.read_text()))
 
 
 def test_a_raised_error_is_reported_like_lambda_and_the_environment_stays_warm(
