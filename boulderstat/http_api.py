@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
@@ -25,6 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field
 
 from boulderstat.adapters.mongo import is_database_unavailable
@@ -36,6 +38,7 @@ from boulderstat.errors import (
     UnknownQueryParameter,
     UnsupportedMediaType,
 )
+from boulderstat.observability import lambda_handler
 
 logger = Logger()
 
@@ -246,9 +249,38 @@ class _CheckRequestThenValidate(OpenAPIRequestValidationMiddleware):
         return self._check(app, lambda app: validate(app, next_middleware))
 
 
-def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
-    """A resolver with pydantic validation and error handlers that never leak a stack trace."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+class _HttpApp(APIGatewayHttpResolver):
+    """A resolver whose routes carry the function's tags and security unless a route says
+    otherwise: the handlers' route decorators say only what differs (path, summary, statuses)."""
+
+    def __init__(
+        self, *, tags: list[str] | None, security: list[dict[str, list[str]]] | None
+    ) -> None:
+        super().__init__(enable_validation=True)
+        self._default_tags = tags
+        self._default_security = security
+
+    def route(self, *args: Any, **kwargs: Any) -> Any:
+        bound = _ROUTE.bind(self, *args, **kwargs)
+        if bound.arguments.get("tags") is None:
+            bound.arguments["tags"] = self._default_tags
+        if bound.arguments.get("security") is None:
+            bound.arguments["security"] = self._default_security
+        return super().route(*bound.args[1:], **bound.kwargs)
+
+
+_ROUTE = inspect.signature(APIGatewayHttpResolver.route)
+
+
+def create_http_app(
+    *,
+    max_body_bytes: int,
+    tags: list[str] | None = None,
+    security: list[dict[str, list[str]]] | None = None,
+) -> APIGatewayHttpResolver:
+    """A resolver with pydantic validation and error handlers that never leak a stack trace;
+    `tags` and `security` are every route's unless it names its own."""
+    app = _HttpApp(tags=tags, security=security)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
@@ -294,6 +326,16 @@ def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route")
 
     return app
+
+
+def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """An HTTP function's Lambda entry point: its app behind the one observability wiring."""
+
+    @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler
 
 
 def _query_names(route: Any) -> set[str]:
