@@ -38,6 +38,7 @@ from boulderstat.errors import (
     UnknownQueryParameter,
     UnsupportedMediaType,
 )
+from boulderstat.ids import USER_ID_CHARS
 from boulderstat.observability import lambda_handler
 
 logger = Logger()
@@ -442,5 +443,5 @@ def caller_id(app: APIGatewayHttpResolver) -> str:
     return str(sub)
 
 
-# Cognito subs are UUIDs; the media key layout accepts [A-Za-z0-9-]{1,128} (media/keys.py).
-_USER_ID = re.compile(r"[A-Za-z0-9-]{1,128}")
+# Cognito subs are UUIDs; the one rule for a user id (boulderstat.ids), as in paths and keys.
+_USER_ID = re.compile(USER_ID_CHARS)

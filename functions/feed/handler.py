@@ -5,7 +5,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from boulderstat.community.api import NOT_FOUND, ClimberIdPath, ClimbIdPath, PageQuery
+from boulderstat.community.api import (
+    NOT_FOUND,
+    ClimberClimbsQuery,
+    ClimberIdPath,
+    ClimbIdPath,
+    DiscoverFeedQuery,
+    HomeFeedQuery,
+)
 from boulderstat.community.cards import FeedCard, FeedPage
 from boulderstat.community.wiring import community
 from boulderstat.http_api import (
@@ -28,7 +35,7 @@ app = create_http_app(
     description="Pages by cursor: pass `next_cursor` back as `cursor` until it is null.",
     responses=responses(200, "One page of feed cards."),
 )
-def home_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
+def home_feed(page: Annotated[HomeFeedQuery, Query()]) -> FeedPage:
     return community().feed.home(caller_id(app), after=page.after, limit=page.limit)
 
 
@@ -38,7 +45,7 @@ def home_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
     description="Pages by cursor: pass `next_cursor` back as `cursor` until it is null.",
     responses=responses(200, "One page of feed cards."),
 )
-def discover_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
+def discover_feed(page: Annotated[DiscoverFeedQuery, Query()]) -> FeedPage:
     return community().feed.discover(caller_id(app), after=page.after, limit=page.limit)
 
 
@@ -48,7 +55,9 @@ def discover_feed(page: Annotated[PageQuery, Query()]) -> FeedPage:
     description="Pages by cursor: pass `next_cursor` back as `cursor` until it is null.",
     responses=responses(200, "One page of feed cards.", NOT_FOUND),
 )
-def climber_climbs(climber_id: ClimberIdPath, page: Annotated[PageQuery, Query()]) -> FeedPage:
+def climber_climbs(
+    climber_id: ClimberIdPath, page: Annotated[ClimberClimbsQuery, Query()]
+) -> FeedPage:
     return community().feed.climber_page(
         caller_id(app), climber_id, after=page.after, limit=page.limit
     )

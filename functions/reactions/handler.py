@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from boulderstat.community.api import NOT_FOUND, ClimbIdPath, CommentIdPath, PageQuery
+from boulderstat.community.api import NOT_FOUND, ClimbIdPath, CommentIdPath, CommentsQuery
 from boulderstat.community.comments import CommentPage, CommentView, NewComment
 from boulderstat.community.likes import LikeState
 from boulderstat.community.wiring import community
@@ -47,7 +47,7 @@ def unlike_climb(climb_id: ClimbIdPath) -> LikeState:
     summary="Comments on a climb, oldest first",
     responses=responses(200, "One page of comments.", NOT_FOUND),
 )
-def list_comments(climb_id: ClimbIdPath, page: Annotated[PageQuery, Query()]) -> CommentPage:
+def list_comments(climb_id: ClimbIdPath, page: Annotated[CommentsQuery, Query()]) -> CommentPage:
     return community().comments.page(caller_id(app), climb_id, after=page.after, limit=page.limit)
 
 
