@@ -11,7 +11,7 @@ import binascii
 import inspect
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
@@ -26,7 +26,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field
 
 from boulderstat.adapters.mongo import is_database_unavailable
@@ -39,7 +38,6 @@ from boulderstat.errors import (
     UnsupportedMediaType,
 )
 from boulderstat.ids import USER_ID_CHARS
-from boulderstat.observability import lambda_handler
 
 logger = Logger()
 
@@ -327,16 +325,6 @@ def create_http_app(
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such route")
 
     return app
-
-
-def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """An HTTP function's Lambda entry point: its app behind the one observability wiring."""
-
-    @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return app.resolve(event, context)
-
-    return handler
 
 
 def _query_names(route: Any) -> set[str]:

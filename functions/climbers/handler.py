@@ -14,9 +14,9 @@ from boulderstat.http_api import (
     COGNITO_SECURITY,
     caller_id,
     create_http_app,
-    http_handler,
     responses,
 )
+from boulderstat.observability import http_handler
 from boulderstat.settings import get_settings
 
 app = create_http_app(

@@ -35,10 +35,9 @@ from boulderstat.http_api import (
     IfMatchHeader,
     caller_id,
     create_http_app,
-    http_handler,
     responses,
 )
-from boulderstat.observability import metrics
+from boulderstat.observability import http_handler, metrics
 from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
