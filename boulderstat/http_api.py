@@ -36,6 +36,7 @@ from boulderstat.errors import (
     UnknownQueryParameter,
     UnsupportedMediaType,
 )
+from boulderstat.models import Model
 
 logger = Logger()
 
@@ -62,7 +63,7 @@ IfMatchHeader = Annotated[
 ]
 
 
-class ErrorProblem(BaseModel):
+class ErrorProblem(Model):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"location": "query.limit", "reason": "must be <= 100"}]}
     )
@@ -71,7 +72,7 @@ class ErrorProblem(BaseModel):
     reason: str
 
 
-class ApiError(BaseModel):
+class ApiError(Model):
     """The body of every error response our functions answer (one shape for every status)."""
 
     model_config = ConfigDict(
@@ -99,7 +100,7 @@ class ApiError(BaseModel):
     errors: list[ErrorProblem] | None = Field(None, description="Validation errors only.")
 
 
-class AuthorizerRejection(BaseModel):
+class AuthorizerRejection(Model):
     """What API Gateway's JWT authorizer answers itself, before any function runs, when the
     token is missing, malformed, expired or from another pool. Not an `ApiError`: we do not
     write it (AWS sends `{"message":"Unauthorized"}` and a `WWW-Authenticate` header)."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
 
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
 from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, ClimbCursor, PageKey, decode_cursor
 from boulderstat.community.profiles import CLIMBER_ID_PATTERN
+from boulderstat.models import Model
 from boulderstat.pagination import PAGE_SIZE_DEFAULT, PageLimit
 
 ClimberIdPath = Annotated[
@@ -30,7 +31,7 @@ NOT_FOUND: dict[int, str | None] = {
 NOT_YOURSELF: dict[int, str | None] = {400: "You cannot follow or block yourself."}
 
 
-class PageQuery(BaseModel):
+class PageQuery(Model):
     """Cursor paging for feeds (the climbs list's order and cursors: boulderstat.pagination)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.PAGE_QUERY))

@@ -26,7 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -41,6 +41,7 @@ from boulderstat.errors import NotFound
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import ClimberDeleted
 from boulderstat.media.storage import MediaStorage
+from boulderstat.models import Model
 from boulderstat.time_budget import TimeBudget
 
 COLLECTION = "account_deletions"
@@ -67,7 +68,7 @@ class DeletionStatus(StrEnum):
     DONE = "done"
 
 
-class DeletionView(BaseModel):
+class DeletionView(Model):
     model_config = ConfigDict(
         json_schema_extra=examples(
             {"climber_id": "d41fe687-5342-4d79-ad9e-bbc5fbf6515b", "status": "running",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -25,9 +25,10 @@ from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import pair_id
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import ClimbLiked, ClimbUnliked
+from boulderstat.models import Model
 
 
-class LikeState(BaseModel):
+class LikeState(Model):
     model_config = ConfigDict(json_schema_extra=examples({"liked": True, "like_count": 3}))
 
     liked: bool

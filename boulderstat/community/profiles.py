@@ -15,7 +15,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -36,6 +35,7 @@ from boulderstat.json_values import (
     TEXT_PATTERN,
     DocumentedPattern,
 )
+from boulderstat.models import Model
 
 COLLECTION = "profiles"
 CLIMBER_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
@@ -94,7 +94,7 @@ def _changes_schema(schema: dict[str, Any]) -> None:
         field.pop("default", None)
 
 
-class ProfileChanges(BaseModel):
+class ProfileChanges(Model):
     """PATCH /me: only the fields sent change."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_changes_schema)
@@ -125,7 +125,7 @@ class ProfileChanges(BaseModel):
         return self
 
 
-class Profile(BaseModel):
+class Profile(Model):
     """A profile as stored, and as its owner sees it (GET/PATCH /me)."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.PROFILE))

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import envelopes, parse
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.catalog import MediaUploaded
+from boulderstat.events.delivery import event_detail
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.processing import MediaProcessor
 from boulderstat.media.repository import MediaRepository
@@ -38,9 +38,7 @@ def processor() -> MediaProcessor:
 
 @lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    uploaded: MediaUploaded = parse(
-        event, model=MediaUploaded, envelope=envelopes.EventBridgeEnvelope
-    )
+    uploaded = event_detail(event, MediaUploaded)
     logger.append_keys(media_id=uploaded.media_id, user_id=uploaded.user_id)
     remaining_ms = context.get_remaining_time_in_millis()
     budget = TimeBudget.before_timeout(

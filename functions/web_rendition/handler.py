@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import envelopes, parse
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.connections import per_container
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.catalog import MediaProcessed
+from boulderstat.events.delivery import event_detail
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.storage import MediaStorage
@@ -39,9 +39,7 @@ def maker() -> WebRenditionMaker:
 
 @lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    processed: MediaProcessed = parse(
-        event, model=MediaProcessed, envelope=envelopes.EventBridgeEnvelope
-    )
+    processed = event_detail(event, MediaProcessed)
     logger.append_keys(media_id=processed.media_id, user_id=processed.user_id)
     budget = TimeBudget.before_timeout(
         context.get_remaining_time_in_millis(),
