@@ -191,6 +191,14 @@ def _cases(settings: Any, task_root: Path) -> list[Case]:
             snapstart=True,
         ),
         Case(
+            "upload_url, SnapStart: restore hooks + first call",
+            "functions.upload_url.handler",
+            _http_event("POST", "/media/uploads", body=photo),
+            {},
+            goal=None,
+            snapstart=True,
+        ),
+        Case(
             "climbs, tracing on (X-Ray SDK loaded)",
             "functions.climbs.handler",
             _http_event("GET", "/climbs"),

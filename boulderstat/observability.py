@@ -4,12 +4,17 @@ One place instead of the same three lines and three decorators in every handler.
 Powertools' own rule (off outside Lambda and with POWERTOOLS_TRACE_DISABLED=true), but when it is
 off we do not build a Powertools Tracer at all: its constructor loads the X-Ray SDK (~200 ms of
 every cold start) even when disabled. `tests/unit/test_cold_imports.py` keeps it that way.
+
+When tracing is on, Powertools' default patches every library the X-Ray SDK supports at init,
+and patching imports each one: botocore (with urllib3) and pymongo went into every cold start,
+used or not. Our Tracer patches `httplib` at init (stdlib) and the adapters patch botocore and
+pymongo just before they build their first client (`trace_calls_of`): the same subsegments.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
@@ -40,10 +45,20 @@ class TracingOff:
     def put_metadata(self, key: str, value: Any, namespace: str | None = None) -> None:
         """Metadata only exists in traces."""
 
+    def patch(self, modules: Any = None) -> None:
+        """Nothing to trace."""
+
 
 logger = Logger()
 metrics = Metrics()
-tracer: Any = Tracer() if tracing_enabled() else TracingOff()
+tracer: Any = Tracer(patch_modules=("httplib",)) if tracing_enabled() else TracingOff()
+
+
+@cache
+def trace_calls_of(library: str) -> None:
+    """X-Ray subsegments for `library`'s calls (`botocore`, `pymongo`) when tracing is on. Call
+    it before the library's first client is built (pymongo's listener is read at creation)."""
+    tracer.patch(modules=(library,))
 
 
 def lambda_handler(

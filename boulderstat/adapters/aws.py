@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from boulderstat.adapters.connections import per_container
+from boulderstat.observability import trace_calls_of
 from boulderstat.settings import Settings
 
 
@@ -44,6 +45,7 @@ def aws_client(service: str, settings: Settings) -> Any:
 @per_container
 def _session() -> Any:
     """Forgotten with the clients by `drop_connections()` (SnapStart: credentials too)."""
+    trace_calls_of("botocore")
     import boto3
 
     return boto3.session.Session()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from boulderstat.adapters.connections import on_drop, per_container
 from boulderstat.adapters.parameters import secure_parameter
+from boulderstat.observability import trace_calls_of
 from boulderstat.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def _mongodb_uri(settings: Settings) -> str:
 
 @per_container
 def mongo_database(settings: Settings) -> Database:
+    trace_calls_of("pymongo")
     from pymongo import MongoClient
 
     timeout = settings.mongodb_timeout_ms

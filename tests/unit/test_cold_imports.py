@@ -92,6 +92,39 @@ def test_tracing_on_does_load_the_xray_sdk() -> None:
     )
 
     assert "aws_xray_sdk" in loaded
+    # Powertools' default would patch (so import) every library X-Ray supports at init.
+    assert "botocore.client" not in loaded
+
+
+def test_with_tracing_on_libraries_are_patched_when_first_used() -> None:
+    """botocore and pymongo calls are traced: patched just before their first client."""
+    script = (
+        "import json\n"
+        "from aws_xray_sdk.core import patcher\n"
+        "import functions.climbs.handler\n"
+        "from boulderstat.adapters.aws import aws_client\n"
+        "from boulderstat.adapters.mongo import mongo_database\n"
+        "from boulderstat.settings import get_settings\n"
+        "seen = [sorted(patcher._PATCHED_MODULES)]\n"
+        "aws_client('events', get_settings()).meta  # builds the client, calls nothing\n"
+        "seen.append(sorted(patcher._PATCHED_MODULES))\n"
+        "mongo_database(get_settings())  # builds the client; connects lazily\n"
+        "seen.append(sorted(patcher._PATCHED_MODULES))\n"
+        "print(json.dumps(seen))\n"
+    )
+
+    at_import, after_aws, after_mongo = _run(
+        script,
+        LAMBDA_TASK_ROOT=str(ROOT),
+        POWERTOOLS_TRACE_DISABLED="false",
+        MONGODB_URI="mongodb://127.0.0.1:9",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+
+    assert at_import == ["httplib"]
+    assert after_aws == ["botocore", "httplib"]
+    assert after_mongo == ["botocore", "httplib", "pymongo"]
 
 
 def test_heif_support_is_loaded_by_the_first_iso_media_photo(tmp_path: Path) -> None:
