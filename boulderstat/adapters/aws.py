@@ -12,8 +12,8 @@ import threading
 from typing import Any
 
 from boulderstat.adapters.connections import per_container
-from boulderstat.observability import trace_calls_of
 from boulderstat.settings import Settings
+from boulderstat.tracing import trace_calls_of
 
 
 class AwsClient:

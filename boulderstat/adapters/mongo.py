@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from boulderstat.adapters.connections import on_drop, per_container
 from boulderstat.adapters.parameters import secure_parameter
-from boulderstat.observability import trace_calls_of
 from boulderstat.settings import Settings
+from boulderstat.tracing import trace_calls_of
 
 if TYPE_CHECKING:
     from pymongo import MongoClient
