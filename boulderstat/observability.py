@@ -11,12 +11,13 @@ from functools import partial
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
 
 from boulderstat.tracing import tracer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["lambda_handler", "logger", "metrics", "tracer"]
+__all__ = ["http_handler", "lambda_handler", "logger", "metrics", "tracer"]
 
 
 logger = Logger()
@@ -45,3 +46,14 @@ def lambda_handler(
     return logger.inject_lambda_context(
         wrapped, correlation_id_path=correlation_id_path, log_event=log_event, clear_state=True
     )
+
+
+def http_handler(app: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """An HTTP function's Lambda entry point: its resolver (`http_api.create_http_app`) behind
+    this wiring, with API Gateway's request id as the correlation id."""
+
+    @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler
