@@ -25,8 +25,8 @@ from boulderstat.climbs.cursor import PageKey
 from boulderstat.community.cards import FeedCard
 from boulderstat.community.wiring import Community, build, ensure_indexes
 from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.ids import new_id
 from boulderstat.local.stack import LocalStack
-from boulderstat.media.ids import new_media_id
 
 FOLLOWEES = 1000
 CLIMBS_EACH = 200
@@ -92,7 +92,7 @@ def seed(db: Any, viewer: str, followees: int, climbs_each: int) -> None:
             climb_id = uuid.uuid4().hex
             media_ids = []
             if n >= climbs_each - 3:  # each climber's newest climbs carry a ready photo
-                media_id = new_media_id()
+                media_id = new_id()
                 media_ids.append(media_id)
                 media.append(_ready_photo(owner, media_id, now))
                 likes += [

@@ -90,6 +90,10 @@ class Settings:
     # Uploaded / processing: longer than the thumbnail timeout and its one retry.
     sweep_stuck_after_seconds: int = 1800
     sweep_max_redrives: int = 3
+    # The web_rendition function's timeout (serverless.yml gives the sweeper the same
+    # parameter): a web rendition pending or processing for longer than its runs could take
+    # lost its event or its run (media.sweeper.web_rendition_deadline).
+    web_rendition_timeout_seconds: float = 900.0
     sweep_batch_size: int = 100
     # Originals without a document younger than this are left to ingest.
     sweep_orphan_min_age_seconds: int = 3600
@@ -169,6 +173,7 @@ _FLOATS = {
     "ffmpeg_timeout_seconds",
     "cognito_timeout_seconds",
     "processing_margin_seconds",
+    "web_rendition_timeout_seconds",
 }
 _TUPLES = {"cognito_client_ids", "allowed_origins"}
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from boulderstat.errors import InvalidCursor
+from boulderstat.ids import ID_PATTERN
 from boulderstat.pagination import BAD_CURSOR, cursor_param
 from boulderstat.pagination import decode_cursor as _decode
 from boulderstat.pagination import encode_cursor as _encode
 
-CLIMB_ID_PATTERN = r"^[0-9a-f]{32}$"
+CLIMB_ID_PATTERN = ID_PATTERN
 LISTING = "climbs"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CLIMB_ID = re.compile(CLIMB_ID_PATTERN)

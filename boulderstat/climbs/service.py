@@ -9,7 +9,6 @@ caller's id, validated models and, for changes, the revisions the client accepts
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from boulderstat.climbs.stats import WEEK_LIST_LIMIT, ClimbStats, ClimbSummary, 
 from boulderstat.clock import Clock, utc_now
 from boulderstat.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventPublisher
+from boulderstat.ids import new_id
 from boulderstat.pagination import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from boulderstat.revisions import IfMatch
 
@@ -48,16 +48,6 @@ FUTURE_SLACK = timedelta(days=1)  # a climber east of UTC may already be on tomo
 # (11 at once in tests) gets through; a 409 only if the climb never stops changing.
 _WRITE_ATTEMPTS = 12
 _RETRY_PAUSE_SECONDS = 0.01
-
-
-def new_climb_id(now: datetime) -> str:
-    """A UUIDv7 as 32 hex digits: unique, and ordered by creation time (ms), so the newest-first
-    tie-break on climb_id follows creation order."""
-    millis = int(now.timestamp() * 1000) & ((1 << 48) - 1)
-    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return f"{value:032x}"
 
 
 def _to_millis(moment: datetime) -> datetime:
@@ -99,7 +89,7 @@ class ClimbService:
             {
                 **details.model_dump(),
                 "visibility": visibility,
-                "climb_id": new_climb_id(now),
+                "climb_id": new_id(now),  # ordered by creation: the newest-first tie-break
                 "revision": 1,
                 "created_at": now,
                 "updated_at": now,

@@ -29,8 +29,8 @@ from boulderstat.community.relations import Relations, pair_id
 from boulderstat.errors import NotFound
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import CommentDeleted, CommentPosted
+from boulderstat.ids import new_id
 from boulderstat.json_values import TEXT_PATTERN, DocumentedPattern
-from boulderstat.media.ids import new_media_id
 
 COLLECTION = "comments"
 MAX_COMMENT_CHARS = 1000
@@ -145,7 +145,7 @@ class Comments:
     def post(self, viewer_id: str, climb_id: str, comment: NewComment) -> CommentView:
         climb = self._feed.visible_climb(viewer_id, climb_id)
         now = self._clock()
-        comment_id = new_media_id()
+        comment_id = new_id()
         document = {
             "_id": comment_id,
             "comment_id": comment_id,

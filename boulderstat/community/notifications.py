@@ -38,7 +38,7 @@ from boulderstat.events.catalog import (
     CommentPosted,
     EventDetail,
 )
-from boulderstat.media.ids import new_media_id
+from boulderstat.ids import new_id
 
 COLLECTION = "notifications"
 CONSUMED: tuple[type[EventDetail], ...] = (
@@ -223,7 +223,7 @@ class Notifier:
     ) -> None:
         if recipient == actor:
             return
-        notification_id = new_media_id()
+        notification_id = new_id()
         # A repeated delivery hits the unique key: already notified.
         with contextlib.suppress(DuplicateKeyError):
             self._notifications.insert_one(

@@ -11,9 +11,9 @@ from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
 from boulderstat.climbs.cursor import CLIMB_ID_PATTERN
 from boulderstat.events.catalog import MediaKind
+from boulderstat.ids import ID_PATTERN
 from boulderstat.json_values import json_int
 from boulderstat.media.filenames import display_filename
-from boulderstat.media.ids import MEDIA_ID_PATTERN as _MEDIA_ID
 from boulderstat.media.kinds import ALLOWED_MEDIA_TYPES, max_bytes_for
 from boulderstat.media.status import FailurePhase, MediaStatus
 from boulderstat.settings import Settings
@@ -23,7 +23,7 @@ MB = 1024 * 1024
 MIN_PART_BYTES = 5 * MB  # S3's minimum for every part but the last
 MAX_PART_BYTES = 64 * MB  # a dropped connection never costs more than this much re-sending
 UPLOAD_ID_MAX_LENGTH = 1024
-MEDIA_ID_PATTERN = rf"^{_MEDIA_ID.pattern}$"
+MEDIA_ID_PATTERN = ID_PATTERN
 
 
 def _upload_request_schema(schema: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from boulderstat.clock import utc_now
 from boulderstat.errors import NotFound, PreconditionFailed
 from boulderstat.events.catalog import MediaDeleted
 from boulderstat.events.publisher import EventPublisher
+from boulderstat.ids import is_id
 from boulderstat.media.api_models import (
     FailureView,
     MediaPage,
@@ -23,7 +24,6 @@ from boulderstat.media.api_models import (
     WebRenditionView,
 )
 from boulderstat.media.delivery import MediaLinks
-from boulderstat.media.ids import is_media_id
 from boulderstat.media.keys import derived_prefix
 from boulderstat.media.models import MediaDocument
 from boulderstat.media.repository import MediaRepository
@@ -42,7 +42,7 @@ def encode_cursor(media_id: str) -> str:
 def decode_cursor(cursor: str) -> str:
     """The media id a page ended at; InvalidCursor (400) for anything this API did not issue."""
     (media_id,) = pagination.decode_cursor(
-        LISTING, cursor, valid=lambda key: len(key) == 1 and is_media_id(key[0])
+        LISTING, cursor, valid=lambda key: len(key) == 1 and is_id(key[0])
     )
     return media_id
 
@@ -168,7 +168,7 @@ class MediaLibrary:
         )
 
     def _owned(self, user_id: str, media_id: str) -> MediaDocument:
-        document = self._repository.get(user_id, media_id) if is_media_id(media_id) else None
+        document = self._repository.get(user_id, media_id) if is_id(media_id) else None
         if document is None:
             raise NotFound(f"No media {media_id[:64]}")
         return document

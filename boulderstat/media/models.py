@@ -11,7 +11,7 @@ grouped by the phase that writes them:
   placeholder, processed_at
 - failure (either phase): failure {phase, reason, failed_at}
 - web rendition (web_rendition function, after `ready`): web_rendition {status, attempts,
-  reason, finished_at, event_published}; the web rendition joins `renditions` when made
+  reason, finished_at, event_published, redrives}; the web rendition joins `renditions` when made
 - outbox flags: uploaded/processed/failed_event_published, set after the event went out so a
   retried delivery re-publishes only what is missing.
 - sweeper (media.sweeper): sweeps, how often this version was found stuck and re-driven.
@@ -125,6 +125,7 @@ class WebRendition(BaseModel):
     reason: str | None = None
     finished_at: UtcDatetime | None = None
     event_published: bool = False
+    redrives: int = 0  # times the sweeper re-published `Media Processed` for it (media.sweeper)
 
 
 class MediaDocument(BaseModel):

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from boulderstat.clock import utc_now
 from boulderstat.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from boulderstat.ids import is_id
 from boulderstat.media.api_models import (
     CompletedUpload,
     CompleteUploadRequest,
@@ -33,7 +34,6 @@ from boulderstat.media.api_models import (
     UploadedPart,
     UploadParts,
 )
-from boulderstat.media.ids import is_media_id
 from boulderstat.media.kinds import max_bytes_for
 from boulderstat.media.models import MediaDocument, MultipartUpload
 from boulderstat.media.repository import MediaRepository
@@ -202,7 +202,7 @@ class MultipartUploads:
     # -- lookups -----------------------------------------------------------------------------
     def _owned(self, user_id: str, media_id: str, upload_id: str | None) -> MediaDocument:
         """The caller's multipart media; another climber's id or upload id is a 404."""
-        document = self._repository.get(user_id, media_id) if is_media_id(media_id) else None
+        document = self._repository.get(user_id, media_id) if is_id(media_id) else None
         if (
             document is None
             or document.multipart is None

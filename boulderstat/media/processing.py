@@ -281,25 +281,7 @@ class MediaProcessor:
         return ProcessingOutcome.SKIPPED
 
     def _publish_processed(self, document: MediaDocument) -> None:
-        assert document.metadata is not None and document.etag is not None
-        self._publisher.publish(
-            MediaProcessed(
-                user_id=document.user_id,
-                occurred_at=document.processed_at or utc_now(),
-                media_id=document.media_id,
-                climb_id=document.climb_id,
-                kind=document.kind,
-                key=document.key,
-                etag=document.etag,
-                width=document.metadata.width,
-                height=document.metadata.height,
-                duration_seconds=document.metadata.duration_seconds,
-                animated=document.metadata.animated,
-                renditions=[r.summary() for r in document.renditions],
-                placeholder=document.placeholder,
-                web_rendition="pending" if document.web_rendition is not None else None,
-            )
-        )
+        self._publisher.publish(processed_event(document))
         self._repository.mark_event_published(
             document.user_id, document.media_id, document.etag, "processed"
         )
@@ -321,3 +303,25 @@ class MediaProcessor:
         self._repository.mark_event_published(
             document.user_id, document.media_id, document.etag, "failed"
         )
+
+
+def processed_event(document: MediaDocument) -> MediaProcessed:
+    """`Media Processed` for a ready version (the sweeper re-publishes it to re-drive a lost
+    web rendition: with `web_rendition: pending` it triggers the web_rendition function)."""
+    assert document.metadata is not None and document.etag is not None
+    return MediaProcessed(
+        user_id=document.user_id,
+        occurred_at=document.processed_at or utc_now(),
+        media_id=document.media_id,
+        climb_id=document.climb_id,
+        kind=document.kind,
+        key=document.key,
+        etag=document.etag,
+        width=document.metadata.width,
+        height=document.metadata.height,
+        duration_seconds=document.metadata.duration_seconds,
+        animated=document.metadata.animated,
+        renditions=[r.summary() for r in document.renditions],
+        placeholder=document.placeholder,
+        web_rendition="pending" if document.web_rendition is not None else None,
+    )

@@ -34,6 +34,7 @@ from boulderstat.media.models import (
     ObjectVersion,
     Rendition,
     WebRendition,
+    WebRenditionStatus,
 )
 from boulderstat.media.status import FailurePhase, MediaStatus
 
@@ -421,16 +422,41 @@ class MediaRepository:
         )
         return [MediaDocument.from_mongo(d) for d in cursor]
 
-    def claim_sweep(self, seen: MediaDocument) -> MediaDocument | None:
+    def web_renditions_unchanged_since(
+        self,
+        web_status: WebRenditionStatus,
+        cutoff: datetime,
+        *,
+        limit: int,
+        unpublished: bool = False,
+    ) -> list[MediaDocument]:
+        """Ready videos whose web rendition is in `web_status` (and, if `unpublished`, whose
+        event never went out) that nothing changed since `cutoff`, oldest first.
+
+        One status per query: nx-27017 (0.8.1) matches nothing when an `$in` on a nested field
+        meets a range on a date written by `$set`.
+        """
+        query: dict[str, Any] = {
+            "status": MediaStatus.READY.value,
+            "web_rendition.status": web_status,
+            "updated_at": {"$lt": cutoff},
+        }
+        if unpublished:
+            query["web_rendition.event_published"] = False
+        cursor = self._media.find(query).sort("updated_at", ASCENDING).limit(limit)
+        return [MediaDocument.from_mongo(d) for d in cursor]
+
+    def claim_sweep(self, seen: MediaDocument, *, count: str = "sweeps") -> MediaDocument | None:
         """Takes a stuck document for one sweep, exactly as `seen` (compare-and-set).
 
         Of two sweeps racing for it, one wins; the bumped `updated_at` keeps the next sweeps
-        away until it looks stuck again. A pending document keeps its TTL field.
+        away until it looks stuck again. A pending document keeps its TTL field. `count` names
+        the counter of re-drives this sweep adds to (`web_rendition.redrives` for that step).
         """
         now = self._clock()
         found = self._media.find_one_and_update(
             {**self._unchanged_since(seen), "status": seen.status.value},
-            {"$set": {"updated_at": now}, "$inc": {"revision": 1, "sweeps": 1}},
+            {"$set": {"updated_at": now}, "$inc": {"revision": 1, count: 1}},
             return_document=ReturnDocument.AFTER,
         )
         return MediaDocument.from_mongo(found) if found else None

@@ -15,6 +15,14 @@ on the local stack) looks for that, bounded per run and oldest first:
   processing, mark it failed with a reason and publish `Media Processing Failed`.
 - ready or failed, but the outcome event never went out (the function crashed between the
   status change and the publish, and its retry failed too): publish it now (the outbox).
+- a ready video whose web rendition is still pending or processing past
+  `web_rendition_deadline` (every run Lambda makes of the web_rendition function, each up to
+  its timeout, plus delivery slack): its `Media Processed` was lost or the function died, so
+  publish `Media Processed` again (which triggers web_rendition; a late duplicate only repeats
+  an idempotent step); after `sweep_max_redrives` re-drives, web_rendition's own MAX_ATTEMPTS
+  claims, or without its original, fail just the web rendition with a reason and publish
+  `Media Web Rendition Failed`. The media stays `ready` with its poster either way. A web
+  rendition finished without its event (the outbox again) gets it published.
 - originals under uploads/ that no document names (the media was deleted, or the upload landed
   after its pending media was deleted), and renditions under derived/ of deleted media or of a
   version a newer upload replaced, older than `sweep_orphan_min_age_seconds`: removed. Each
@@ -37,6 +45,7 @@ from aws_lambda_powertools import Logger
 
 from boulderstat.clock import utc_now
 from boulderstat.events.publisher import EventPublisher
+from boulderstat.media import web_rendition
 from boulderstat.media.ingest import IngestService, ObjectCreated, uploaded_event
 from boulderstat.media.keys import (
     DERIVED_PREFIX,
@@ -45,10 +54,16 @@ from boulderstat.media.keys import (
     parse_original_key,
 )
 from boulderstat.media.models import MediaDocument
-from boulderstat.media.processing import MAX_ATTEMPTS, TOO_MANY_ATTEMPTS, MediaProcessor
+from boulderstat.media.processing import (
+    MAX_ATTEMPTS,
+    TOO_MANY_ATTEMPTS,
+    MediaProcessor,
+    processed_event,
+)
 from boulderstat.media.repository import MediaRepository, ScanPositions
 from boulderstat.media.status import MediaStatus
 from boulderstat.media.storage import ListedObject, MediaStorage
+from boulderstat.media.web_rendition import WebRenditionMaker, WebRenditionOutcome
 from boulderstat.settings import Settings
 from boulderstat.time_budget import TimeBudget
 
@@ -56,7 +71,19 @@ logger = Logger(child=True)
 
 ORIGINAL_GONE = "The uploaded file is no longer there, so it cannot be processed. Upload it again."
 NEVER_PROCESSED = "We could not start processing this file. Upload it again."
+WEB_NEVER_MADE = "We could not start making a web version of this video."
+WEB_ORIGINAL_GONE = "The uploaded file is no longer there, so no web version can be made."
+# One run of the web_rendition function and Lambda's one retry (its maximumRetryAttempts).
+WEB_RENDITION_RUNS = 2
+# Lambda's pause before the retry, and EventBridge's delivery of the event.
+WEB_RENDITION_SLACK = timedelta(minutes=10)
 _LIST_PAGE = 1000
+
+
+def web_rendition_deadline(settings: Settings) -> timedelta:
+    """How long a web rendition may stay pending/processing before the sweeper acts on it."""
+    runs = timedelta(seconds=settings.web_rendition_timeout_seconds) * WEB_RENDITION_RUNS
+    return runs + WEB_RENDITION_SLACK
 
 
 class SweepOutcome(StrEnum):
@@ -68,6 +95,8 @@ class SweepOutcome(StrEnum):
     PUBLISHED = "published"  # a finished version's lost outcome event went out
     ORPHAN_REMOVED = "orphan_removed"  # an original no document names, removed
     ORPHAN_RENDITION_REMOVED = "orphan_rendition_removed"  # of deleted media or old versions
+    WEB_RENDITION_REDRIVEN = "web_rendition_redriven"  # Media Processed published again
+    WEB_RENDITION_FAILED = "web_rendition_failed"  # given up: web rendition failed + its event
 
 
 @dataclass
@@ -84,6 +113,9 @@ class SweepReport:
         return {"outcomes": dict(self.counts), "errors": errors, "finished": self.finished}
 
 
+Handler = Callable[[MediaDocument, datetime], SweepOutcome | None]
+
+
 class SweepError(RuntimeError):
     """Some documents hit transient errors; the rest were swept. The next run tries again."""
 
@@ -96,6 +128,7 @@ class MediaSweeper:
         publisher: EventPublisher,
         ingest: IngestService,
         processor: MediaProcessor,
+        web_renditions: WebRenditionMaker,
         positions: ScanPositions,
         settings: Settings,
         *,
@@ -106,6 +139,7 @@ class MediaSweeper:
         self._publisher = publisher
         self._ingest = ingest
         self._processor = processor
+        self._web_renditions = web_renditions
         self._positions = positions
         self._settings = settings
         self._clock = clock
@@ -117,26 +151,24 @@ class MediaSweeper:
         now = self._clock()
         stuck = timedelta(seconds=settings.sweep_stuck_after_seconds)
         grace = timedelta(seconds=settings.sweep_pending_grace_seconds)
-        plan = [
-            (MediaStatus.PENDING, now - grace, self._pending),
-            (MediaStatus.UPLOADED, now - stuck, self._stuck),
-            (MediaStatus.PROCESSING, now - stuck, self._stuck),
+        stale, web_stale = now - stuck, now - web_rendition_deadline(settings)
+        limit = settings.sweep_batch_size
+        found = self._repository
+        batches: list[tuple[list[MediaDocument], Handler]] = [
+            (found.unchanged_since(MediaStatus.PENDING, now - grace, limit=limit), self._pending),
+            (found.unchanged_since(MediaStatus.UPLOADED, stale, limit=limit), self._stuck),
+            (found.unchanged_since(MediaStatus.PROCESSING, stale, limit=limit), self._stuck),
+            (found.unpublished_since(MediaStatus.READY, stale, limit=limit), self._unpublished),
+            (found.unpublished_since(MediaStatus.FAILED, stale, limit=limit), self._unpublished),
         ]
-        batches = [
-            (
-                self._repository.unchanged_since(status, cutoff, limit=settings.sweep_batch_size),
-                handle,
+        for web_status in ("pending", "processing"):
+            web = found.web_renditions_unchanged_since(web_status, web_stale, limit=limit)
+            batches.append((web, self._stuck_web_rendition))
+        for web_status in ("ready", "failed"):
+            web = found.web_renditions_unchanged_since(
+                web_status, stale, limit=limit, unpublished=True
             )
-            for status, cutoff, handle in plan
-        ] + [
-            (
-                self._repository.unpublished_since(
-                    status, now - stuck, limit=settings.sweep_batch_size
-                ),
-                self._unpublished,
-            )
-            for status in (MediaStatus.READY, MediaStatus.FAILED)
-        ]
+            batches.append((web, self._unpublished_web_rendition))
         for documents, handle in batches:
             for document in documents:
                 if budget.spent:
@@ -216,6 +248,39 @@ class MediaSweeper:
             finished = self._ingest.complete(claimed) is not None
         else:
             finished = self._processor.complete(claimed) != "skipped"
+        return SweepOutcome.PUBLISHED if finished else None
+
+    # -- web renditions (a ready video's second step) ----------------------------------------
+    def _stuck_web_rendition(self, document: MediaDocument, now: datetime) -> SweepOutcome | None:
+        claimed = self._repository.claim_sweep(document, count="web_rendition.redrives")
+        if claimed is None or claimed.web_rendition is None:
+            return None  # another sweep got there first (or it changed meanwhile)
+        web = claimed.web_rendition
+        context = {"media_id": claimed.media_id, "user_id": claimed.user_id}
+        if web.attempts >= web_rendition.MAX_ATTEMPTS:
+            reason = web_rendition.TOO_MANY_ATTEMPTS
+        elif web.redrives > self._settings.sweep_max_redrives:
+            reason = WEB_NEVER_MADE
+        else:
+            current = self._storage.head(claimed.key)
+            gone = current is None or current.etag != claimed.etag
+            reason = WEB_ORIGINAL_GONE if gone else None
+        if reason is not None:
+            logger.warning("stuck web rendition given up", status=web.status, **context)
+            if self._web_renditions.fail(claimed, reason) == WebRenditionOutcome.FAILED:
+                return SweepOutcome.WEB_RENDITION_FAILED
+            return None
+        logger.warning("stuck web rendition re-driven", status=web.status, **context)
+        self._publisher.publish(processed_event(claimed))
+        return SweepOutcome.WEB_RENDITION_REDRIVEN
+
+    def _unpublished_web_rendition(
+        self, document: MediaDocument, now: datetime
+    ) -> SweepOutcome | None:
+        claimed = self._repository.claim_sweep(document)
+        if claimed is None:
+            return None
+        finished = self._web_renditions.complete(claimed) == WebRenditionOutcome.REPUBLISHED
         return SweepOutcome.PUBLISHED if finished else None
 
     # -- orphaned originals ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from boulderstat.clock import utc_now
 from boulderstat.errors import NotFound, PayloadTooLarge
+from boulderstat.ids import new_id
 from boulderstat.media.api_models import (
     MultipartGrantView,
     PresignedPostView,
@@ -19,7 +20,6 @@ from boulderstat.media.api_models import (
     UploadRequest,
 )
 from boulderstat.media.climb_ownership import ClimbOwnership
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.keys import original_key
 from boulderstat.media.kinds import max_bytes_for, media_type_for
 from boulderstat.media.models import MediaDocument, MultipartUpload
@@ -57,7 +57,7 @@ class UploadService:
         if request.climb_id is not None and not self._climbs.owns(user_id, request.climb_id):
             raise NotFound(f"No climb {request.climb_id}")
 
-        media_id = new_media_id()
+        media_id = new_id()
         key = original_key(user_id, media_id, media_type.extension)
         multipart = post = None
         if request.part_size is not None or request.size > self._settings.multipart_threshold_bytes:

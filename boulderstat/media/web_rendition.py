@@ -78,14 +78,14 @@ class WebRenditionMaker:
         ):
             return WebRenditionOutcome.SKIPPED
         if document.web_rendition.status in ("ready", "failed"):
-            return self._complete(document)
+            return self.complete(document)
 
         claimed = self._repository.claim_web_rendition(user_id, media_id, etag)
         if claimed is None:
             return WebRenditionOutcome.SKIPPED
         assert claimed.web_rendition is not None
         if claimed.web_rendition.attempts > MAX_ATTEMPTS:
-            return self._fail(claimed, TOO_MANY_ATTEMPTS)
+            return self.fail(claimed, TOO_MANY_ATTEMPTS)
 
         with tempfile.TemporaryDirectory(prefix="boulderstat-web-") as workdir:
             original = Path(workdir) / f"original.{claimed.key.rsplit('.', 1)[-1]}"
@@ -98,7 +98,7 @@ class WebRenditionMaker:
                 timeout = min(self._settings.ffmpeg_timeout_seconds, budget.left())
                 made = make_web_rendition(original, Path(workdir) / "out", timeout=timeout)
             except UnprocessableMedia as error:
-                return self._fail(claimed, str(error))
+                return self.fail(claimed, str(error))
             key = f"{derived_prefix(user_id, media_id)}{etag}/{made.path.name}"
             self._storage.put_file(
                 key, made.path, content_type=made.content_type, cache_control=IMMUTABLE
@@ -119,7 +119,9 @@ class WebRenditionMaker:
         self._publish(added)
         return WebRenditionOutcome.MADE
 
-    def _fail(self, document: MediaDocument, reason: str) -> WebRenditionOutcome:
+    def fail(self, document: MediaDocument, reason: str) -> WebRenditionOutcome:
+        """pending/processing -> failed for the document's version, then the failure event;
+        the media stays `ready` with its poster."""
         logger.warning(
             "web rendition cannot be made",
             media_id=document.media_id,
@@ -134,7 +136,8 @@ class WebRenditionMaker:
         self._publish(failed)
         return WebRenditionOutcome.FAILED
 
-    def _complete(self, document: MediaDocument) -> WebRenditionOutcome:
+    def complete(self, document: MediaDocument) -> WebRenditionOutcome:
+        """A finished web rendition: re-publish only an event that did not go out."""
         assert document.web_rendition is not None
         if document.web_rendition.event_published:
             return WebRenditionOutcome.SKIPPED

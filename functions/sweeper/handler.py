@@ -1,4 +1,5 @@
-"""Scheduled (EventBridge rate rule) -> re-drive or fail stuck media, remove orphaned originals.
+"""Scheduled (EventBridge rate rule) -> re-drive or fail stuck media and web renditions, remove
+orphaned originals.
 
 Transient errors on single items are raised after the whole run (the function's error alarm
 sees them); the next scheduled run tries those items again, so the schedule is the retry.
@@ -19,6 +20,7 @@ from boulderstat.media.processing import MediaProcessor
 from boulderstat.media.repository import MediaRepository, ScanPositions
 from boulderstat.media.storage import MediaStorage
 from boulderstat.media.sweeper import MediaSweeper, raise_for_errors
+from boulderstat.media.web_rendition import WebRenditionMaker
 from boulderstat.observability import lambda_handler, logger, metrics
 from boulderstat.settings import get_settings
 from boulderstat.time_budget import TimeBudget
@@ -37,6 +39,7 @@ def sweeper() -> MediaSweeper:
         publisher,
         IngestService(repository, storage, publisher, settings),
         MediaProcessor(repository, storage, publisher, settings),
+        WebRenditionMaker(repository, storage, publisher, settings),
         ScanPositions(db),
         settings,
     )

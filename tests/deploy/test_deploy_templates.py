@@ -283,7 +283,13 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         # Re-drives stuck media (Media Uploaded again), fails them, or completes lost outcomes.
         "sweeper": (
             "boulderstat.media",
-            ["Media Uploaded", "Media Processed", "Media Processing Failed"],
+            [
+                "Media Uploaded",
+                "Media Processed",
+                "Media Processing Failed",
+                "Media Web Rendition Ready",
+                "Media Web Rendition Failed",
+            ],
         ),
         # Publishes what a failed or crashed climbs write left in its outbox.
         "climb_outbox": ("boulderstat.climbs", ["Climb Created", "Climb Updated", "Climb Deleted"]),
@@ -428,10 +434,20 @@ def test_the_sweeper_runs_on_a_schedule_and_publishes_only_what_it_redrives(
     assert put_events["Condition"] == {
         "StringEquals": {
             "events:source": "boulderstat.media",
-            # Re-drives, failures, and outcome events a crash lost.
-            "events:detail-type": ["Media Uploaded", "Media Processed", "Media Processing Failed"],
+            # Re-drives, failures, and outcome events a crash lost (web renditions' too).
+            "events:detail-type": [
+                "Media Uploaded",
+                "Media Processed",
+                "Media Processing Failed",
+                "Media Web Rendition Ready",
+                "Media Web Rendition Failed",
+            ],
         }
     }
+    # It knows how long the web_rendition function may run (the same parameter).
+    environment = stage.function("sweeper")["Properties"]["Environment"]["Variables"]
+    web_timeout = stage.function("web_rendition")["Properties"]["Timeout"]
+    assert float(environment["WEB_RENDITION_TIMEOUT_SECONDS"]) == web_timeout
     # It finishes inside its timeout: the handler keeps the processing margin back.
     timeout = stage.function("sweeper")["Properties"]["Timeout"]
     from boulderstat.settings import Settings

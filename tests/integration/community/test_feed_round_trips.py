@@ -16,8 +16,8 @@ from pymongo import MongoClient, monitoring
 
 from boulderstat.community.wiring import Community, build
 from boulderstat.events.publisher import EventBridgePublisher
+from boulderstat.ids import new_id
 from boulderstat.local.stack import LocalStack
-from boulderstat.media.ids import new_media_id
 from tests.integration.community.conftest import Join, Member
 
 HOUSEKEEPING = {"hello", "ismaster", "isMaster", "ping", "endSessions", "buildInfo"}
@@ -63,7 +63,7 @@ def _ready_photo(stack: LocalStack, owner: Member, climb_id: str | None = None) 
     """A ready media document with three renditions, as processing records it (uploaded for
     `climb_id` when given)."""
     assert stack.settings is not None
-    media_id = new_media_id()
+    media_id = new_id()
     now = datetime.now(UTC)
     stack_db = MongoClient(stack.settings.mongodb_uri)[stack.settings.mongodb_database]
     stack_db["media"].insert_one(

@@ -12,9 +12,9 @@ from pymongo.database import Database
 
 from boulderstat.community.leaving import STEPS, AccountDeletion
 from boulderstat.community.wiring import build
+from boulderstat.ids import new_id
 from boulderstat.local.stack import LocalStack
 from boulderstat.local.sweeps import scheduled_event
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.storage import MediaStorage
 from tests.integration.community.conftest import Join, Member
 from tests.integration.community.test_concurrent_likes import RecordingPublisher
@@ -35,7 +35,7 @@ def _media_with_objects(stack: LocalStack, db: Database, member: Member, climb_i
     """A ready photo: its original and two renditions in S3, its document in MongoDB."""
     assert stack.settings is not None
     s3, bucket = stack.client("s3"), stack.settings.media_bucket
-    media_id = new_media_id()
+    media_id = new_id()
     original = f"uploads/{member.sub}/{media_id}.jpg"
     s3.put_object(Bucket=bucket, Key=original, Body=b"\xff\xd8\xff original")
     renditions = []

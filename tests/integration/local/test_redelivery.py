@@ -21,8 +21,8 @@ import requests
 from pymongo.database import Database
 
 from boulderstat.events.catalog import MediaUploaded
+from boulderstat.ids import new_id
 from boulderstat.local.stack import LocalStack
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.ingest import uploaded_event
 from boulderstat.media.models import MediaDocument, MediaMetadata, ObjectVersion
 from boulderstat.media.processing import MediaProcessor, ProcessingOutcome
@@ -52,7 +52,7 @@ def _uploaded_photo(
     stack: LocalStack, repo: MediaRepository, bucket: str, user_id: str, size: tuple[int, int]
 ) -> MediaDocument:
     """A photo that passed ingest: the original in the bucket, the document `uploaded`."""
-    media_id = new_media_id()
+    media_id = new_id()
     key = f"uploads/{user_id}/{media_id}.jpg"
     data = photo("jpeg", size)
     now = datetime.now(UTC)

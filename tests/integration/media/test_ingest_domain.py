@@ -12,8 +12,8 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.events.publisher import EventPublishError
+from boulderstat.ids import new_id
 from boulderstat.local.stack import LocalStack
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.ingest import (
     IngestBatchError,
     IngestOutcome,
@@ -63,7 +63,7 @@ def granted(repo: MediaRepository, storage: MediaStorage) -> Granted:
 
     def make(content_type: str = "image/jpeg", declared_size: int = 10_000, user: str = USER):
         media_type = media_type_for(content_type)
-        media_id = new_media_id()
+        media_id = new_id()
         now = datetime.now(UTC)
         document = MediaDocument(
             media_id=media_id,
@@ -371,7 +371,7 @@ def test_foreign_objects_stay_and_orphans_in_the_layout_are_removed(
     keys_and_outcomes = [
         (f"uploads/{OTHER}/{alice.media_id}.jpg", IngestOutcome.UNKNOWN_MEDIA),
         (alice.key.removesuffix(".jpg") + ".png", IngestOutcome.UNKNOWN_MEDIA),
-        (f"uploads/{USER}/{new_media_id()}.jpg", IngestOutcome.UNKNOWN_MEDIA),
+        (f"uploads/{USER}/{new_id()}.jpg", IngestOutcome.UNKNOWN_MEDIA),
         ("uploads/u1/a b+c ü.jpg", IngestOutcome.FOREIGN_KEY),
         (f"uploads/{USER}/x/{alice.media_id}.jpg", IngestOutcome.FOREIGN_KEY),
     ]
@@ -441,6 +441,6 @@ def test_mongodb_unavailable_raises(
         "mongodb://127.0.0.1:9/?directConnection=true", serverSelectionTimeoutMS=100
     )
     service = IngestService(MediaRepository(client["x"]), storage, publisher, settings)
-    created = ObjectCreated(storage.bucket, original_key(USER, new_media_id(), "jpg"), 1, "e")
+    created = ObjectCreated(storage.bucket, original_key(USER, new_id(), "jpg"), 1, "e")
     with pytest.raises(ServerSelectionTimeoutError):
         service.ingest(created)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from boulderstat.events.catalog import MediaUploaded
+from boulderstat.ids import new_id
 from boulderstat.local.functions import LocalLambdaContext, load_handler
 from boulderstat.local.stack import LocalStack
 from boulderstat.local.subscriber import Subscriber
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.keys import original_key
 from boulderstat.media.models import MediaDocument
 from boulderstat.media.processing import MediaProcessor, ProcessingOutcome
@@ -34,7 +34,7 @@ def _uploaded_video(
 ) -> tuple[MediaDocument, MediaUploaded]:
     """A video that passed ingest, as `Media Uploaded` announces it."""
     user_id = str(uuid.uuid4())
-    media_id = new_media_id()
+    media_id = new_id()
     key = original_key(user_id, media_id, "mp4")
     etag = (
         stack.client("s3")

@@ -23,11 +23,11 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from boulderstat.ids import new_id
 from boulderstat.local import cli
 from boulderstat.local.stack import LocalStack, free_port
 from boulderstat.local.subscriber import Subscriber
 from boulderstat.local.sweeps import PeriodicSweeps
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.ingest import IngestService
 from boulderstat.media.keys import original_key
 from boulderstat.media.models import MediaDocument
@@ -35,9 +35,11 @@ from boulderstat.media.processing import MAX_ATTEMPTS, MediaProcessor
 from boulderstat.media.repository import MediaRepository, ScanPositions
 from boulderstat.media.status import MediaStatus
 from boulderstat.media.storage import MediaStorage
-from boulderstat.media.sweeper import MediaSweeper
+from boulderstat.media.sweeper import MediaSweeper, web_rendition_deadline
+from boulderstat.media.web_rendition import WebRenditionMaker
 from boulderstat.settings import Settings
 from boulderstat.time_budget import TimeBudget
+from tests import media_factory
 from tests.conftest import Climber
 from tests.integration.media.conftest import (
     RecordingPublisher,
@@ -125,6 +127,7 @@ def sweeper(
             publisher,
             IngestService(repo, storage, publisher, tuned),
             MediaProcessor(repo, storage, publisher, tuned),
+            WebRenditionMaker(repo, storage, publisher, tuned),
             ScanPositions(sweep_db),
             tuned,
             clock=clock,
@@ -154,7 +157,7 @@ def media(repo: MediaRepository, storage: MediaStorage, sweep_db: Database) -> M
         pending_ttl: timedelta = timedelta(days=1),
         **fields: Any,
     ) -> MediaDocument:
-        media_id = new_media_id()
+        media_id = new_id()
         then = datetime.now(UTC) - age
         key = original_key(USER, media_id, "jpg")
         document = MediaDocument(
@@ -381,6 +384,161 @@ def test_two_concurrent_sweeps_act_on_each_stuck_item_exactly_once(
     assert all(now(repo, d).sweeps == 1 for d in stuck)
 
 
+# ------------------------------------------------------------------------------ web renditions
+
+POSTER = {
+    "name": "poster-w320",
+    "key": "derived/poster-w320.webp",
+    "width": 64,
+    "height": 48,
+    "bytes": 1000,
+    "format": "webp",
+}
+WEB = {**POSTER, "name": "web", "key": "derived/web.mp4", "bytes": 9000, "format": "mp4"}
+
+
+def video(media: Media, web: dict[str, Any], **fields: Any) -> MediaDocument:
+    """A ready video, poster made, its web rendition in the state `web` says."""
+    return media(
+        MediaStatus.READY,
+        kind="video",
+        renditions=[POSTER, *fields.pop("renditions", [])],
+        placeholder="abc",
+        web_rendition={"status": "pending", "attempts": 0, "event_published": False, **web},
+        **fields,
+    )
+
+
+def test_the_web_rendition_deadline_is_every_run_of_its_function_plus_slack() -> None:
+    # web_rendition runs once and Lambda retries it once (serverless.yml), each up to its
+    # timeout; ten minutes more for the retry's pause and the event's delivery.
+    assert web_rendition_deadline(Settings(web_rendition_timeout_seconds=900)) == timedelta(
+        minutes=40
+    )
+    assert web_rendition_deadline(Settings(web_rendition_timeout_seconds=60)) == timedelta(
+        minutes=12
+    )
+
+
+def test_a_web_rendition_whose_event_was_lost_is_redriven_past_its_deadline(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    lost = video(media, {"status": "pending"})  # Media Processed went to a dead-letter queue
+    died = video(media, {"status": "processing", "attempts": 1})  # web_rendition was killed
+    running = video(media, {"status": "processing", "attempts": 1}, age=timedelta(minutes=30))
+
+    # A 2 h old one is still within the runs of a function with a one-hour timeout.
+    assert sweep(sweeper(web_rendition_timeout_seconds=3600)) == {}
+    assert sweep(sweeper()) == {"web_rendition_redriven": 2}
+    assert sweep(sweeper()) == {}  # re-driven just now: not stuck again yet
+
+    redriven = {e.media_id: e for e in publisher.of_type("Media Processed")}
+    assert set(redriven) == {lost.media_id, died.media_id}
+    for document in (lost, died):
+        event = redriven[document.media_id]
+        assert (event.etag, event.web_rendition, event.kind) == (document.etag, "pending", "video")
+        assert [r.name for r in event.renditions] == ["poster-w320"]
+        after = now(repo, document)
+        assert after.status == "ready" and after.renditions == document.renditions
+        assert after.web_rendition is not None and after.web_rendition.redrives == 1
+        assert after.web_rendition.status == document.web_rendition.status  # type: ignore[union-attr]
+    assert now(repo, running) == running
+    assert publisher.of_type("Media Web Rendition Failed") == []
+
+
+def test_a_web_rendition_that_stays_stuck_fails_alone_keeping_the_poster(
+    media: Media,
+    sweeper: Sweeper,
+    repo: MediaRepository,
+    publisher: RecordingPublisher,
+    sweep_db: Database,
+) -> None:
+    stuck = video(media, {"status": "pending"})
+    crashing = video(media, {"status": "processing", "attempts": 3})  # three runs died
+    gone = video(media, {"status": "pending"}, stored=False)  # its original was removed
+    # First run: one re-drive; the crashing one and the one without its original fail at once.
+    assert sweep(sweeper(sweep_max_redrives=2)) == {
+        "web_rendition_redriven": 1,
+        "web_rendition_failed": 2,
+    }
+    age(sweep_db, stuck)
+    assert sweep(sweeper(sweep_max_redrives=2)) == {"web_rendition_redriven": 1}
+    age(sweep_db, stuck)
+    assert sweep(sweeper(sweep_max_redrives=2)) == {"web_rendition_failed": 1}
+    assert sweep(sweeper(sweep_max_redrives=2)) == {}
+
+    failed = {e.media_id: e for e in publisher.of_type("Media Web Rendition Failed")}
+    assert set(failed) == {stuck.media_id, crashing.media_id, gone.media_id}
+    reasons = {
+        stuck.media_id: "could not start making a web version",
+        crashing.media_id: "after several attempts",
+        gone.media_id: "no longer there",
+    }
+    for document in (stuck, crashing, gone):
+        after = now(repo, document)
+        web = after.web_rendition
+        assert web is not None and web.status == "failed" and web.event_published
+        assert reasons[document.media_id] in (web.reason or "")
+        assert failed[document.media_id].reason == web.reason
+        # The first view is never lost: still ready, with its poster and placeholder.
+        assert (after.status, after.renditions, after.placeholder) == (
+            "ready",
+            document.renditions,
+            "abc",
+        )
+    assert len(publisher.of_type("Media Processed")) == 2  # the two re-drives of `stuck`
+
+
+def test_a_finished_web_rendition_whose_event_was_lost_gets_it_published_once(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    made = video(media, {"status": "ready", "finished_at": datetime.now(UTC)}, renditions=[WEB])
+    reason = "The video is damaged."
+    failed = video(media, {"status": "failed", "reason": reason, "finished_at": datetime.now(UTC)})
+    done = video(media, {"status": "ready", "event_published": True}, renditions=[WEB])
+
+    assert sweep(sweeper()) == {"published": 2}
+    assert sweep(sweeper()) == {}
+
+    (ready,) = publisher.of_type("Media Web Rendition Ready")
+    assert (ready.media_id, ready.rendition.name) == (made.media_id, "web")
+    (failure,) = publisher.of_type("Media Web Rendition Failed")
+    assert (failure.media_id, failure.reason) == (failed.media_id, reason)
+    for document in (made, failed):
+        assert now(repo, document).web_rendition.event_published  # type: ignore[union-attr]
+    assert now(repo, done) == done
+    assert publisher.of_type("Media Processed") == []
+
+
+def test_two_concurrent_sweeps_redrive_each_stuck_web_rendition_exactly_once(
+    media: Media, sweeper: Sweeper, repo: MediaRepository, publisher: RecordingPublisher
+) -> None:
+    stuck = [video(media, {"status": "pending"}) for _ in range(6)]
+    stuck += [video(media, {"status": "processing", "attempts": 3}) for _ in range(3)]
+    start = threading.Barrier(2)
+    reports: list[dict[str, int]] = []
+
+    def run() -> None:
+        made = sweeper()
+        start.wait()
+        reports.append(sweep(made))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(reports) == 2
+    assert sum(r.get("web_rendition_redriven", 0) for r in reports) == 6
+    assert sum(r.get("web_rendition_failed", 0) for r in reports) == 3
+    redriven = [e.media_id for e in publisher.of_type("Media Processed")]
+    failed = [e.media_id for e in publisher.of_type("Media Web Rendition Failed")]
+    assert sorted(redriven) == sorted(d.media_id for d in stuck[:6])
+    assert sorted(failed) == sorted(d.media_id for d in stuck[6:])
+    assert all(now(repo, d).web_rendition.redrives == 1 for d in stuck)  # type: ignore[union-attr]
+
+
 # ------------------------------------------------------------------------------ orphans
 
 
@@ -397,7 +555,7 @@ def test_originals_no_document_names_are_removed_once_old_enough(
     media: Media, sweeper: Sweeper, storage: MediaStorage
 ) -> None:
     kept = media(MediaStatus.READY)
-    deleted_media = original_key(USER, new_media_id(), "jpg")  # its document was deleted
+    deleted_media = original_key(USER, new_id(), "jpg")  # its document was deleted
     wrong_owner = original_key(OTHER, kept.media_id, "jpg")  # names another climber's media
     wrong_extension = kept.key.removesuffix(".jpg") + ".png"
     foreign = f"uploads/{USER}/notes.txt"  # not our layout: not ours to judge
@@ -417,7 +575,7 @@ def test_renditions_of_deleted_media_and_replaced_versions_are_removed(
     kept = media(MediaStatus.READY)
     current = f"derived/{USER}/{kept.media_id}/{kept.etag}/320.webp"
     replaced = f"derived/{USER}/{kept.media_id}/{'e' * 32}/320.webp"
-    deleted = f"derived/{USER}/{new_media_id()}/{'d' * 32}/poster-320.webp"
+    deleted = f"derived/{USER}/{new_id()}/{'d' * 32}/poster-320.webp"
     other_owner = f"derived/{OTHER}/{kept.media_id}/{kept.etag}/320.webp"
     foreign = f"derived/{USER}/notes.txt"
     for key in (current, replaced, deleted, other_owner, foreign):
@@ -433,7 +591,7 @@ def test_renditions_of_deleted_media_and_replaced_versions_are_removed(
 def test_the_orphan_scan_resumes_where_the_previous_run_stopped(
     sweeper: Sweeper, storage: MediaStorage
 ) -> None:
-    orphans = sorted(original_key(USER, new_media_id(), "jpg") for _ in range(5))
+    orphans = sorted(original_key(USER, new_id(), "jpg") for _ in range(5))
     for key in orphans:
         _put(storage, key)
     later = datetime.now(UTC) + timedelta(hours=2)
@@ -530,3 +688,70 @@ def test_the_sweeper_function_redrives_a_dead_lettered_upload_through_the_pipeli
     events.wait_for(lambda e: len(received(events, "Media Processed", media_id)) == 2)
     assert len(received(events, "Media Uploaded", media_id)) == 2
     assert alice.api.get(f"/media/{media_id}")["status"] == "ready"
+
+
+def test_the_sweeper_function_redrives_a_lost_web_rendition_then_fails_one_that_keeps_dying(
+    stack: LocalStack,
+    alice: Climber,
+    db: Database,
+    events_of: Callable[[str], Subscriber],
+    tmp_path: Path,
+) -> None:
+    """Under the sweeper's own IAM role: it may publish `Media Processed` (which runs
+    web_rendition again) and `Media Web Rendition Failed`. Whichever sweep gets there (this one
+    or the stack's scheduled one), each stuck step is acted on exactly once."""
+    events = events_of(alice.sub)
+    clip = media_factory.hevc_mov(tmp_path / "iphone.mov")  # needs a web rendition
+    grant = alice.api.post(
+        "/media/uploads",
+        {"content_type": "video/quicktime", "size": clip.stat().st_size, "filename": "a.mov"},
+    )
+    media_id = grant["media_id"]
+    upload(grant, clip.read_bytes())
+
+    def web_events(detail_type: str) -> list[Any]:
+        return received(events, detail_type, media_id)
+
+    events.wait_for(lambda e: web_events("Media Web Rendition Ready") != [], timeout=90)
+    made = db.media.find_one({"_id": media_id})
+    poster_only = [r for r in made["renditions"] if r["name"] != "web"]
+    # As if web_rendition had been killed mid-transcode an hour ago, and its retry too.
+    db.media.update_one(
+        {"_id": media_id},
+        {
+            "$set": {
+                "renditions": poster_only,
+                "web_rendition": {"status": "processing", "attempts": 2, "event_published": False},
+                "updated_at": datetime.now(UTC) - LONG_AGO,
+            }
+        },
+    )
+    (tmp_path / "stack.json").write_text(json.dumps(stack.environment()))
+    assert cli.main(["local", "sweep", "--data-dir", str(tmp_path)]) == 0
+
+    events.wait_for(lambda e: len(web_events("Media Web Rendition Ready")) == 2, timeout=90)
+    assert len(web_events("Media Processed")) == 2
+    view = alice.api.get(f"/media/{media_id}")
+    assert view["status"] == "ready" and view["web_rendition"]["status"] == "ready"
+
+    # Killed again, after its last attempt: the sweeper fails just the web rendition.
+    db.media.update_one(
+        {"_id": media_id},
+        {
+            "$set": {
+                "renditions": poster_only,
+                "web_rendition": {"status": "processing", "attempts": 3, "event_published": False},
+                "updated_at": datetime.now(UTC) - LONG_AGO,
+            }
+        },
+    )
+    assert cli.main(["local", "sweep", "--data-dir", str(tmp_path)]) == 0
+
+    (failed,) = [events.wait_for(lambda e: web_events("Media Web Rendition Failed") != [])]
+    settle(stack, events, alice.sub)
+    assert len(web_events("Media Web Rendition Failed")) == 1
+    assert len(web_events("Media Processed")) == 2  # no re-drive after the last attempt
+    view = alice.api.get(f"/media/{media_id}")
+    assert view["status"] == "ready" and view["web_rendition"]["status"] == "failed"
+    assert view["web_rendition"]["reason"] == failed["detail"]["reason"]
+    assert {r["name"] for r in view["renditions"]} == {r["name"] for r in poster_only}

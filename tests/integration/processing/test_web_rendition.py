@@ -12,8 +12,8 @@ import pytest
 from pymongo.database import Database
 
 from boulderstat.events.catalog import MediaProcessed
+from boulderstat.ids import new_id
 from boulderstat.local.stack import LocalStack
-from boulderstat.media.ids import new_media_id
 from boulderstat.media.keys import original_key
 from boulderstat.media.models import MediaDocument, MediaMetadata, ObjectVersion, Rendition
 from boulderstat.media.repository import MediaRepository
@@ -47,7 +47,7 @@ def storage(stack: LocalStack) -> MediaStorage:
 
 def ready_video(repo: MediaRepository, storage: MediaStorage, original: bytes) -> MediaProcessed:
     """A video as `thumbnail` leaves it: ready with its poster, web rendition pending."""
-    media_id, now = new_media_id(), datetime.now(UTC)
+    media_id, now = new_id(), datetime.now(UTC)
     key = original_key(USER, media_id, "mov")
     storage._s3.put_object(Bucket=storage.bucket, Key=key, Body=original)
     etag = storage.head(key).etag  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ from pymongo.database import Database
 from boulderstat.climbs.cursor import PageKey, encode_cursor
 from boulderstat.climbs.models import Climb, ClimbChanges, ClimbQuery, NewClimb
 from boulderstat.climbs.repository import COLLECTION, ClimbRepository
-from boulderstat.climbs.service import ClimbService, new_climb_id
+from boulderstat.climbs.service import ClimbService
 from boulderstat.errors import NotFound, ValidationFailed
 from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventDetail
 
@@ -303,11 +303,3 @@ def test_filters_combine(service: ClimbService, user: str) -> None:
     assert ids(location_kind="crag") == {b.climb_id}
     assert ids(location_kind="crag", location_name="Arch") == set()
     assert ids(location_name="$ne") == set()
-
-
-def test_ids_are_unique_and_follow_creation_time() -> None:
-    earlier = [new_climb_id(NOW) for _ in range(200)]
-    later = new_climb_id(NOW + timedelta(milliseconds=1))
-    assert len(set(earlier)) == 200
-    assert all(len(i) == 32 and i[12] == "7" for i in earlier)  # UUIDv7
-    assert max(earlier) < later

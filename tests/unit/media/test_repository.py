@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo.database import Database
 
-from boulderstat.media.ids import new_media_id
+from boulderstat.ids import new_id
 from boulderstat.media.models import MediaDocument, MediaMetadata, ObjectVersion, Rendition
 from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import MediaStatus
@@ -37,7 +37,7 @@ def repo(db: Database) -> MediaRepository:
 @pytest.fixture
 def pending(repo: MediaRepository) -> Callable[..., MediaDocument]:
     def make(user_id: str = "user-a", **changes: object) -> MediaDocument:
-        media_id = new_media_id()
+        media_id = new_id()
         now = datetime.now(UTC)
         document = MediaDocument(
             media_id=media_id,
@@ -259,7 +259,7 @@ def test_outbox_flags_are_per_version(
 def test_listing_is_newest_first_per_user_and_climb(
     repo: MediaRepository, pending: Callable[..., MediaDocument]
 ) -> None:
-    user = f"user-{new_media_id()[-8:]}"
+    user = f"user-{new_id()[-8:]}"
     made = [pending(user, climb_id="c1" if i % 2 else None) for i in range(5)]
     pending(f"{user}-other")
     newest_first = [d.media_id for d in reversed(made)]
