@@ -4,13 +4,12 @@ Stored document: the `Climb` fields (enums as strings, `climb_date` as "YYYY-MM-
 and range-compares like the date, and `revision`, bumped on every write, so an update never
 overwrites a change it did not see), plus `_id` (= climb_id) and `user_id`.
 
-The outbox: every write stores the event(s) it must publish in the same guarded document write
-(`outbox`, `outbox_since`); `mark_published` clears them only if no later write happened (a later
-write carries them forward and publishes them itself). A delete replaces the climb by a
-tombstone holding the `Climb Deleted` event until `mark_published` removes it; its `user_id` is
+The outbox (boulderstat/events/outbox.py): every write stores the event(s) it must publish in
+the same guarded document write and returns them as `Pending`, for the caller to publish and
+clear (a later write carries them forward and publishes them itself). A delete replaces the
+climb by a tombstone holding the `Climb Deleted` event until it is published; its `user_id` is
 null (the owner is kept in `deleted_by`), so no query for a climber's climbs, here or elsewhere,
-can ever return it. `pending_outbox` finds writes whose events never went out: the one
-query that spans climbers, for the outbox sweeper (functions/climb_outbox).
+can ever return it.
 
 Filters are built here from typed values only; no client dict ever reaches a query.
 
@@ -36,15 +35,20 @@ from pymongo.database import Database
 from boulderstat.climbs.cursor import PageKey
 from boulderstat.climbs.models import Climb, ClimbQuery, DateRange
 from boulderstat.climbs.stats import PeriodSummary, stats_pipeline, summary_from_facets
-from boulderstat.events.catalog import ClimbEvent, climb_event_from_json
+from boulderstat.events.catalog import EventDetail
+from boulderstat.events.outbox import (
+    Pending,
+    ensure_outbox_index,
+    outbox_fields,
+    pending_events,
+)
+from boulderstat.events.outbox import tombstone as outbox_tombstone
 
 COLLECTION = "climbs"
 NEWEST_FIRST = [("climb_date", DESCENDING), ("climb_id", DESCENDING)]
 _INDEXES = {
     # Serves the list (newest first, keyset pages), the date range and the stats $match.
     "user_newest_first": [("user_id", 1), *NEWEST_FIRST],
-    # The outbox sweeper's query: writes whose events are still pending, oldest first.
-    "outbox_pending_since": [("outbox_since", 1)],
 }
 _indexed: set[tuple[int, str]] = set()
 
@@ -52,42 +56,15 @@ _indexed: set[tuple[int, str]] = set()
 @dataclass(frozen=True)
 class StoredClimb:
     climb: Climb
-    outbox: list[ClimbEvent] = dataclasses.field(default_factory=list)  # events not yet published
+    outbox: list[EventDetail] = dataclasses.field(default_factory=list)  # not yet published
 
     @property
     def revision(self) -> int:
         return self.climb.revision
 
 
-@dataclass(frozen=True)
-class PendingEvents:
-    """A write whose events did not go out (found by the outbox sweeper)."""
-
-    user_id: str
-    climb_id: str
-    revision: int
-    tombstone: bool
-    events: list[ClimbEvent]
-
-
-def _outbox(events: Sequence[ClimbEvent], since: datetime | None) -> dict[str, Any]:
-    # Details as JSON text: they go out byte for byte as first written (nx-27017 would turn
-    # nested datetimes into naive strings).
-    return {
-        "outbox": [{"detail_type": e.DETAIL_TYPE, "detail": e.model_dump_json()} for e in events],
-        "outbox_since": since if events else None,
-    }
-
-
-def _events(document: dict[str, Any]) -> list[ClimbEvent]:
-    return [
-        climb_event_from_json(entry["detail_type"], entry["detail"])
-        for entry in document.get("outbox") or []
-    ]
-
-
 def _to_document(
-    user_id: str, climb: Climb, outbox: Sequence[ClimbEvent], since: datetime | None
+    user_id: str, climb: Climb, outbox: Sequence[EventDetail], since: datetime
 ) -> dict[str, Any]:
     document = climb.model_dump(mode="json", exclude={"grade_label", "created_at", "updated_at"})
     return {
@@ -96,13 +73,13 @@ def _to_document(
         **document,
         "created_at": climb.created_at,
         "updated_at": climb.updated_at,
-        **_outbox(outbox, since),
+        **outbox_fields(outbox, since),
     }
 
 
 def _from_document(document: dict[str, Any]) -> StoredClimb:
     fields = {name: document[name] for name in Climb.model_fields if name in document}
-    return StoredClimb(Climb.model_validate(fields), _events(document))
+    return StoredClimb(Climb.model_validate(fields), pending_events(document))
 
 
 def _date_bounds(period: DateRange) -> dict[str, str]:
@@ -160,6 +137,11 @@ class ClimbRepository:
         self._climbs: Collection = db[COLLECTION]
         self._ensure_indexes()
 
+    @property
+    def database(self) -> Database:
+        """Where the outbox clears what this repository's writes owed."""
+        return self._climbs.database
+
     def _ensure_indexes(self) -> None:
         """Once per process and collection: create_index is a round trip per cold start."""
         marker = (id(self._climbs.database.client), self._climbs.full_name)
@@ -167,10 +149,13 @@ class ClimbRepository:
             return
         for name, keys in _INDEXES.items():
             self._climbs.create_index(keys, name=name)
+        ensure_outbox_index(self._climbs)
         _indexed.add(marker)
 
-    def add(self, user_id: str, climb: Climb, event: ClimbEvent, *, now: datetime) -> None:
-        self._climbs.insert_one(_to_document(user_id, climb, [event], now))
+    def add(self, user_id: str, climb: Climb, event: EventDetail, *, now: datetime) -> Pending:
+        document = _to_document(user_id, climb, [event], now)
+        self._climbs.insert_one(document)
+        return Pending.of(COLLECTION, document)
 
     def get(self, user_id: str, climb_id: str) -> StoredClimb | None:
         document = self._climbs.find_one({"_id": climb_id, "user_id": user_id})
@@ -182,20 +167,21 @@ class ClimbRepository:
         climb: Climb,
         *,
         expected_revision: int,
-        outbox: Sequence[ClimbEvent] = (),
+        outbox: Sequence[EventDetail] = (),
         now: datetime | None = None,
-    ) -> bool:
+    ) -> Pending | None:
         """Writes `climb` (and its pending events) if nobody changed it since
-        `expected_revision`; False otherwise."""
+        `expected_revision`; None otherwise."""
         if climb.revision != expected_revision + 1:
             raise ValueError("a write moves the revision on by exactly one")
+        document = _to_document(user_id, climb, outbox, now or climb.updated_at)
         result = self._climbs.find_one_and_replace(
             {"_id": climb.climb_id, "user_id": user_id, "revision": expected_revision},
-            _to_document(user_id, climb, outbox, now or climb.updated_at),
+            document,
             return_document=ReturnDocument.AFTER,
             projection={"_id": 1},
         )
-        return result is not None
+        return Pending.of(COLLECTION, document) if result is not None else None
 
     def delete(
         self,
@@ -203,54 +189,22 @@ class ClimbRepository:
         climb_id: str,
         *,
         expected_revision: int,
-        outbox: Sequence[ClimbEvent],
+        outbox: Sequence[EventDetail],
         now: datetime,
-    ) -> bool:
-        """Replaces the climb by a tombstone holding its pending events; False if it changed."""
+    ) -> Pending | None:
+        """Replaces the climb by a tombstone holding its pending events; None if it changed."""
         tombstone = {
-            "_id": climb_id,
+            **outbox_tombstone(climb_id, user_id, outbox, now),
             "user_id": None,
-            "deleted_by": user_id,
             "climb_id": climb_id,
             "revision": expected_revision + 1,
-            **_outbox(outbox, now),
         }
         result = self._climbs.find_one_and_replace(
             {"_id": climb_id, "user_id": user_id, "revision": expected_revision},
             tombstone,
             projection={"_id": 1},
         )
-        return result is not None
-
-    def mark_published(
-        self, user_id: str, climb_id: str, revision: int, *, tombstone: bool
-    ) -> bool:
-        """The outbox of `revision` went out: clear it (or drop the tombstone). False when a
-        later write happened meanwhile; that write carries the events forward itself."""
-        if tombstone:
-            guard = {"_id": climb_id, "deleted_by": user_id, "revision": revision}
-            return self._climbs.delete_one(guard).deleted_count == 1
-        guard = {"_id": climb_id, "user_id": user_id, "revision": revision}
-        cleared = {"$set": {"outbox": [], "outbox_since": None}}
-        return self._climbs.update_one(guard, cleared).matched_count == 1
-
-    def pending_outbox(self, *, older_than: datetime, limit: int) -> list[PendingEvents]:
-        """Writes whose events are still unpublished since before `older_than`, oldest first."""
-        found = (
-            self._climbs.find({"outbox_since": {"$lt": older_than}})
-            .sort("outbox_since", 1)
-            .limit(limit)
-        )
-        return [
-            PendingEvents(
-                user_id=d.get("user_id") or d["deleted_by"],
-                climb_id=d["_id"],
-                revision=int(d["revision"]),
-                tombstone=d.get("user_id") is None,
-                events=_events(d),
-            )
-            for d in found
-        ]
+        return Pending.of(COLLECTION, tombstone) if result is not None else None
 
     def page(
         self, user_id: str, query: ClimbQuery, *, after: PageKey | None, limit: int

@@ -3,7 +3,7 @@
 The service owns the rules that need the clock or the stored climb (dates not in the future,
 flash = one attempt after a partial update, ids, timestamps and revisions), and announces each
 write with `Climb Created`, `Climb Updated` or `Climb Deleted` through the outbox
-(boulderstat/climbs/outbox.py). It knows nothing about Lambda or HTTP: the handler passes in the
+(boulderstat/events/outbox.py). It knows nothing about Lambda or HTTP: the handler passes in the
 caller's id, validated models and, for changes, the revisions the client accepts (`If-Match`).
 """
 
@@ -29,12 +29,12 @@ from boulderstat.climbs.models import (
     StatsQuery,
     Visibility,
 )
-from boulderstat.climbs.outbox import ClimbOutbox
 from boulderstat.climbs.repository import ClimbRepository, StoredClimb
 from boulderstat.climbs.stats import WEEK_LIST_LIMIT, ClimbStats, ClimbSummary, Week, iso_week
 from boulderstat.clock import Clock, utc_now
 from boulderstat.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from boulderstat.events import ClimbCreated, ClimbDeleted, ClimbUpdated, EventPublisher
+from boulderstat.events.outbox import Outbox
 from boulderstat.ids import new_id
 from boulderstat.pagination import PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from boulderstat.revisions import IfMatch
@@ -73,7 +73,7 @@ class ClimbService:
         default_visibility: DefaultVisibility | None = None,
     ) -> None:
         self._repository = repository
-        self._outbox = ClimbOutbox(repository, publisher)
+        self._outbox = Outbox(repository.database, publisher)
         # The climber's own default (their profile), for climbs logged without a visibility.
         self._default_visibility = default_visibility or (lambda _user_id: Visibility.PRIVATE)
         self._clock = clock
@@ -105,8 +105,7 @@ class ClimbService:
             climb_date=climb.climb_date.isoformat(),
             media_ids=climb.media_ids,
         )
-        self._repository.add(user_id, climb, event, now=now)
-        self._outbox.flush(user_id, climb.climb_id, climb.revision, [event])
+        self._outbox.flush(self._repository.add(user_id, climb, event, now=now))
         return climb
 
     def update(
@@ -149,10 +148,11 @@ class ClimbService:
                 climb_date=updated.climb_date.isoformat(),
             )
             pending = [*stored.outbox, event]
-            if self._repository.replace(
+            written = self._repository.replace(
                 user_id, updated, expected_revision=current.revision, outbox=pending, now=now
-            ):
-                self._outbox.flush(user_id, climb_id, updated.revision, pending)
+            )
+            if written is not None:
+                self._outbox.flush(written)
                 return updated
             self._lost_race(if_match, attempt)
         raise Conflict("The climb kept changing while updating it; re-read it and retry")
@@ -169,10 +169,11 @@ class ClimbService:
                 media_ids=stored.climb.media_ids,
             )
             pending = [*stored.outbox, event]
-            if self._repository.delete(
+            written = self._repository.delete(
                 user_id, climb_id, expected_revision=stored.revision, outbox=pending, now=now
-            ):
-                self._outbox.flush(user_id, climb_id, event.revision, pending, tombstone=True)
+            )
+            if written is not None:
+                self._outbox.flush(written)
                 return
             self._lost_race(if_match, attempt)
         raise Conflict("The climb kept changing while deleting it; re-read it and retry")

@@ -154,7 +154,8 @@ class CardBuilder:
         liked = {
             d["target_id"]
             for d in self._likes.find(
-                {"_id": {"$in": [pair_id(c, viewer_id) for c in climb_ids]}}, {"target_id": 1}
+                {"_id": {"$in": [pair_id(c, viewer_id) for c in climb_ids]}, "user_id": viewer_id},
+                {"target_id": 1},
             )
         }
         comment_counts = self._counts(self._comments, {"climb_id": {"$in": climb_ids}}, "climb_id")

@@ -3,7 +3,9 @@
 Rules: a blocked climber (either way) cannot see the profile (404), follow, or be followed;
 following a private account creates a pending request the followee approves or refuses;
 removing a follower or blocking publishes `Climber Unfollowed` so consumers can forget the
-follow. Public stats are the existing stats aggregation run over the climbs the viewer may see.
+follow. Each of these events is stored with the follow's write and leaves through the outbox
+(boulderstat/events/outbox.py), so a crash or a bus outage after the write loses none.
+Public stats are the existing stats aggregation run over the climbs the viewer may see.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from boulderstat.climbs.stats import (
 from boulderstat.clock import Clock, utc_now
 from boulderstat.community.cards import OwnerCard, RenditionLink
 from boulderstat.community.profiles import Profile, ProfileChanges, ProfileRepository
-from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import Follow, FollowStatus, Relations
 from boulderstat.errors import InvalidRequest, NotFound
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import ClimberFollowed, ClimberUnfollowed
+from boulderstat.events.outbox import Outbox
 from boulderstat.media.delivery import MediaLinks
 
 
@@ -111,7 +113,7 @@ class Climbers:
         self._follows = db["follows"]
         self._profiles = profiles
         self._relations = relations
-        self._publisher = publisher
+        self._outbox = Outbox(db, publisher)
         self._links = links
         self._clock = clock
 
@@ -214,46 +216,41 @@ class Climbers:
         if followee is None or self._relations.blocked_either_way(follower_id, followee_id):
             raise NotFound(f"No climber {followee_id}")
         status = FollowStatus.PENDING if followee.private else FollowStatus.ACTIVE
-        follow, created = self._relations.follow(follower_id, followee_id, status=status)
-        if created:
-            publish_after_write(
-                self._publisher,
-                ClimberFollowed(
-                    user_id=follower_id,
-                    occurred_at=self._clock(),
-                    followee_id=followee_id,
-                    status=str(follow.status),  # type: ignore[arg-type]
-                ),
-            )
+        now = self._clock()
+        followed = ClimberFollowed(
+            user_id=follower_id,
+            occurred_at=now,
+            followee_id=followee_id,
+            status=str(status),  # type: ignore[arg-type]
+        )
+        follow, written = self._relations.follow(
+            follower_id, followee_id, status=status, now=now, events=[followed]
+        )
+        if written is not None:
+            self._outbox.flush(written)
         return FollowView(climber_id=followee_id, status=_state(follow))
 
     def unfollow(self, follower_id: str, followee_id: str) -> None:
         """Idempotent; also withdraws a pending request."""
-        if self._relations.unfollow(follower_id, followee_id) is not None:
-            self._unfollowed(follower_id, followee_id)
+        self._unfollow(follower_id, followee_id, by=follower_id)
 
     def approve(self, followee_id: str, follower_id: str) -> FollowView:
-        follow = self._relations.approve(followee_id, follower_id)
-        if follow is None:
+        now = self._clock()
+        followed = ClimberFollowed(
+            user_id=follower_id, occurred_at=now, followee_id=followee_id, status="active"
+        )
+        approved = self._relations.approve(followee_id, follower_id, now=now, events=[followed])
+        if approved is None:
             existing = self._relations.get_follow(follower_id, followee_id)
             if existing is not None and existing.status == FollowStatus.ACTIVE:
                 return FollowView(climber_id=follower_id, status=FollowState.ACTIVE)
             raise NotFound(f"No follow request from {follower_id}")
-        publish_after_write(
-            self._publisher,
-            ClimberFollowed(
-                user_id=follower_id,
-                occurred_at=self._clock(),
-                followee_id=followee_id,
-                status="active",
-            ),
-        )
+        self._outbox.flush(approved[1])
         return FollowView(climber_id=follower_id, status=FollowState.ACTIVE)
 
     def remove_follower(self, followee_id: str, follower_id: str) -> None:
         """Removes a follower or refuses a request; idempotent."""
-        if self._relations.unfollow(follower_id, followee_id) is not None:
-            self._unfollowed(follower_id, followee_id)
+        self._unfollow(follower_id, followee_id, by=followee_id)
 
     def followers(self, climber_id: str, *, pending: bool, limit: int) -> list[FollowView]:
         status = FollowStatus.PENDING if pending else FollowStatus.ACTIVE
@@ -274,17 +271,9 @@ class Climbers:
             raise InvalidRequest("You cannot block yourself")
         if self._profiles.get(blocked_id) is None:
             raise NotFound(f"No climber {blocked_id}")
-        gone = [
-            f
-            for f in (
-                self._relations.get_follow(blocker_id, blocked_id),
-                self._relations.get_follow(blocked_id, blocker_id),
-            )
-            if f is not None
-        ]
         self._relations.block(blocker_id, blocked_id)
-        for follow in gone:
-            self._unfollowed(follow.follower_id, follow.followee_id)
+        self._unfollow(blocker_id, blocked_id, by=blocker_id)
+        self._unfollow(blocked_id, blocker_id, by=blocker_id)
 
     def unblock(self, blocker_id: str, blocked_id: str) -> None:
         self._relations.unblock(blocker_id, blocked_id)
@@ -300,10 +289,13 @@ class Climbers:
             ]
         )
 
-    def _unfollowed(self, follower_id: str, followee_id: str) -> None:
-        publish_after_write(
-            self._publisher,
-            ClimberUnfollowed(
-                user_id=follower_id, occurred_at=self._clock(), followee_id=followee_id
-            ),
+    def _unfollow(self, follower_id: str, followee_id: str, *, by: str) -> None:
+        now = self._clock()
+        unfollowed = ClimberUnfollowed(
+            user_id=follower_id, occurred_at=now, followee_id=followee_id
         )
+        removed = self._relations.unfollow(
+            follower_id, followee_id, by=by, now=now, events=[unfollowed]
+        )
+        if removed is not None:
+            self._outbox.flush(removed[1])

@@ -2,6 +2,9 @@
 oldest first with cursor pages, deleted by their author or by the climb's owner.
 
 A comment stores its climb's owner, so "the owner may delete it" is part of the delete filter.
+`Comment Posted` / `Comment Deleted` leave through the outbox (boulderstat/events/outbox.py): a
+comment is inserted with its event; a delete replaces it by a tombstone (no `climb_id` or
+author fields, so no query sees it) holding `Comment Deleted` until that is published.
 Listing hides comments between climbers who blocked each other (in the query). A page costs a
 fixed number of round trips: the climb's visibility (at most 4 point reads), blocks, the page,
 the authors' profiles, like counts and the caller's likes.
@@ -24,11 +27,12 @@ from boulderstat.clock import Clock, as_utc, utc_now
 from boulderstat.community.cards import LIKES, OwnerCard
 from boulderstat.community.feed import Feed
 from boulderstat.community.profiles import ProfileRepository
-from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import Relations, pair_id
 from boulderstat.errors import NotFound
 from boulderstat.events import EventPublisher
+from boulderstat.events import outbox as events_outbox
 from boulderstat.events.catalog import CommentDeleted, CommentPosted
+from boulderstat.events.outbox import Outbox
 from boulderstat.ids import new_id
 from boulderstat.json_values import TEXT_PATTERN, DocumentedPattern
 
@@ -131,7 +135,7 @@ class Comments:
         self._feed = feed
         self._relations = relations
         self._profiles = profiles
-        self._publisher = publisher
+        self._outbox = Outbox(db, publisher)
         self._clock = clock
 
     def ensure_indexes(self) -> None:
@@ -141,6 +145,7 @@ class Comments:
         )
         self._comments.create_index([("author_id", ASCENDING)], name="by_author")
         self._comments.create_index([("climb_owner_id", ASCENDING)], name="by_climb_owner")
+        events_outbox.ensure_outbox_index(self._comments)
 
     def post(self, viewer_id: str, climb_id: str, comment: NewComment) -> CommentView:
         climb = self._feed.visible_climb(viewer_id, climb_id)
@@ -155,17 +160,16 @@ class Comments:
             "text": comment.text,
             "created_at": now,
         }
-        self._comments.insert_one(document)
-        publish_after_write(
-            self._publisher,
-            CommentPosted(
-                user_id=viewer_id,
-                occurred_at=now,
-                climb_id=climb_id,
-                comment_id=comment_id,
-                climb_owner_id=climb["user_id"],
-            ),
+        posted = CommentPosted(
+            user_id=viewer_id,
+            occurred_at=now,
+            climb_id=climb_id,
+            comment_id=comment_id,
+            climb_owner_id=climb["user_id"],
         )
+        written = events_outbox.insert(self._comments, document, [posted], now)
+        if written is not None:  # a fresh id: never taken
+            self._outbox.flush(written)
         return self._views(viewer_id, [document])[0]
 
     def page(
@@ -198,27 +202,30 @@ class Comments:
 
     def delete(self, viewer_id: str, climb_id: str, comment_id: str) -> None:
         """By the author (even if they can no longer see the climb) or the climb's owner."""
-        found = None
+        now = self._clock()
+
+        def deleted(found: dict[str, Any]) -> list[CommentDeleted]:
+            return [
+                CommentDeleted(
+                    user_id=viewer_id,
+                    occurred_at=now,
+                    climb_id=climb_id,
+                    comment_id=comment_id,
+                    climb_owner_id=found["climb_owner_id"],
+                    author_id=found["author_id"],
+                )
+            ]
+
+        removed = None
         for role in ("author_id", "climb_owner_id"):
-            found = self._comments.find_one_and_delete(
-                {"_id": comment_id, "climb_id": climb_id, role: viewer_id}
-            )
-            if found is not None:
+            live = {"_id": comment_id, "climb_id": climb_id, role: viewer_id}
+            removed = events_outbox.remove(self._comments, live, viewer_id, deleted, now)
+            if removed is not None:
                 break
-        if found is None:
+        if removed is None:
             raise NotFound(f"No comment {comment_id}")
         self._likes.delete_many({"target_id": comment_id})
-        publish_after_write(
-            self._publisher,
-            CommentDeleted(
-                user_id=viewer_id,
-                occurred_at=self._clock(),
-                climb_id=climb_id,
-                comment_id=comment_id,
-                climb_owner_id=found["climb_owner_id"],
-                author_id=found["author_id"],
-            ),
-        )
+        self._outbox.flush(removed[1])
 
     def _views(self, viewer_id: str, documents: list[dict[str, Any]]) -> list[CommentView]:
         if not documents:
@@ -237,7 +244,8 @@ class Comments:
         mine = {
             d["target_id"]
             for d in self._likes.find(
-                {"_id": {"$in": [pair_id(i, viewer_id) for i in ids]}}, {"target_id": 1}
+                {"_id": {"$in": [pair_id(i, viewer_id) for i in ids]}, "user_id": viewer_id},
+                {"target_id": 1},
             )
         }
         views = []

@@ -3,8 +3,11 @@
 One document per (thing, climber): `_id` = "target>climber". Liking twice hits the unique `_id`
 and changes nothing; unliking deletes that one document. Counts are `count_documents` over the
 target, never a counter that a crash between two writes could leave wrong, so they stay exact
-under any number of concurrent likes. `Climb Liked` / `Climb Unliked` go out only when the like
-actually appeared or disappeared, so consumers see each change once.
+under any number of concurrent likes. `Climb Liked` / `Climb Unliked` are owed only when the like
+actually appeared or disappeared, and leave through the outbox (boulderstat/events/outbox.py):
+the like is inserted with its `Climb Liked`, an unlike replaces it by a tombstone (no
+`target_id`, `user_id` or `owner_id`, so no count or query sees it) holding `Climb Unliked`,
+plus a `Climb Liked` not yet flushed, carried forward; a like again replaces that tombstone.
 """
 
 from __future__ import annotations
@@ -14,17 +17,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from boulderstat.api_examples import examples
 from boulderstat.clock import Clock, utc_now
 from boulderstat.community.cards import LIKES
 from boulderstat.community.comments import Comments
 from boulderstat.community.feed import Feed
-from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import pair_id
 from boulderstat.events import EventPublisher
+from boulderstat.events import outbox as events_outbox
 from boulderstat.events.catalog import ClimbLiked, ClimbUnliked
+from boulderstat.events.outbox import Outbox
 
 
 class LikeState(BaseModel):
@@ -47,13 +50,14 @@ class Likes:
         self._likes = db[LIKES]
         self._feed = feed
         self._comments = comments
-        self._publisher = publisher
+        self._outbox = Outbox(db, publisher)
         self._clock = clock
 
     def ensure_indexes(self) -> None:
         self._likes.create_index([("target_id", ASCENDING)], name="likes_of_target")
         self._likes.create_index([("user_id", ASCENDING)], name="likes_by_climber")
         self._likes.create_index([("owner_id", ASCENDING)], name="likes_of_owner")
+        events_outbox.ensure_outbox_index(self._likes)
 
     # -- climbs ------------------------------------------------------------------------------
     def like_climb(self, viewer_id: str, climb_id: str) -> LikeState:
@@ -78,6 +82,7 @@ class Likes:
         self, viewer_id: str, climb_id: str, comment_id: str | None, *, owner_id: str
     ) -> LikeState:
         target = comment_id or climb_id
+        now = self._clock()
         document: dict[str, Any] = {
             "_id": pair_id(target, viewer_id),
             "target_id": target,
@@ -85,41 +90,35 @@ class Likes:
             "climb_id": climb_id,
             "user_id": viewer_id,
             "owner_id": owner_id,
-            "created_at": self._clock(),
+            "created_at": now,
         }
-        try:
-            self._likes.insert_one(document)
-        except DuplicateKeyError:
-            pass  # already liked: nothing changes, nothing is announced
-        else:
-            publish_after_write(
-                self._publisher,
-                ClimbLiked(
-                    user_id=viewer_id,
-                    occurred_at=document["created_at"],
-                    climb_id=climb_id,
-                    comment_id=comment_id,
-                    owner_id=owner_id,
-                ),
-            )
+        liked = ClimbLiked(
+            user_id=viewer_id,
+            occurred_at=now,
+            climb_id=climb_id,
+            comment_id=comment_id,
+            owner_id=owner_id,
+        )
+        # None: already liked, nothing changes and nothing is announced.
+        if written := events_outbox.insert(self._likes, document, [liked], now):
+            self._outbox.flush(written)
         return LikeState(liked=True, like_count=self._count(target))
 
     def _unlike(
         self, viewer_id: str, climb_id: str, comment_id: str | None, *, owner_id: str
     ) -> LikeState:
         target = comment_id or climb_id
-        removed = self._likes.delete_one({"_id": pair_id(target, viewer_id)}).deleted_count
-        if removed:
-            publish_after_write(
-                self._publisher,
-                ClimbUnliked(
-                    user_id=viewer_id,
-                    occurred_at=self._clock(),
-                    climb_id=climb_id,
-                    comment_id=comment_id,
-                    owner_id=owner_id,
-                ),
-            )
+        now = self._clock()
+        unliked = ClimbUnliked(
+            user_id=viewer_id,
+            occurred_at=now,
+            climb_id=climb_id,
+            comment_id=comment_id,
+            owner_id=owner_id,
+        )
+        live = {"_id": pair_id(target, viewer_id), "user_id": viewer_id}
+        if removed := events_outbox.remove(self._likes, live, viewer_id, lambda _: [unliked], now):
+            self._outbox.flush(removed[1])
         return LikeState(liked=False, like_count=self._count(target))
 
     def _count(self, target_id: str) -> int:

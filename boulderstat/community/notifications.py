@@ -7,6 +7,14 @@ Unliked`, `Comment Deleted`). Each notification has a natural `key` (recipient, 
 target) with a unique index, so a duplicate or concurrent delivery of the same event inserts
 nothing new. Climbers are never notified of their own actions.
 
+Delivery is at least once and unordered, and the outbox re-publishes (a like whose event was
+still pending when the unlike came goes out again with the unlike): so each key is a
+last-writer-wins register on the event's `occurred_at` (`at`, fixed-width text). An undo leaves
+a marker (`undone`, no `recipient_id`, so no page or count sees it) with its time; an event
+older than what the key holds changes nothing. A like, unlike and like again arriving in any
+order, or a like re-published after its unlike, ends as the last fact says. Every change is a
+write guarded on the `at` it read (bounded retries; losing them all raises, so Lambda retries).
+
 Reads are the recipient's only: newest first, cursor pages, and marking read is filtered on the
 recipient in the same update.
 """
@@ -28,6 +36,7 @@ from boulderstat.climbs.cursor import PageKey, encode_cursor
 from boulderstat.clock import as_utc
 from boulderstat.community.cards import OwnerCard
 from boulderstat.community.profiles import ProfileRepository
+from boulderstat.errors import Conflict
 from boulderstat.events.catalog import (
     ClimberDeleted,
     ClimberFollowed,
@@ -134,8 +143,21 @@ class MarkRead(BaseModel):
     )
 
 
+_WRITE_ATTEMPTS = 5
+
+
 def _key(recipient: str, kind: NotificationKind, actor: str, target: str) -> str:
     return f"{recipient}|{kind}|{actor}|{target}"
+
+
+def _stamp(moment: datetime) -> str:
+    """Fixed width, so comparing two stamps compares the moments (compared here, in Python)."""
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _held_at(document: dict[str, Any]) -> str:
+    """The time of the fact a key holds (notifications written before `at` existed: created)."""
+    return document.get("at") or _stamp(document["created_at"])
 
 
 class Notifier:
@@ -171,13 +193,16 @@ class Notifier:
                         NotificationKind.FOLLOW_REQUESTED,
                         event.user_id,
                         event.followee_id,
+                        event.occurred_at,
                     )
                 self._add(
                     event.followee_id, kind, event.user_id, event.followee_id, event.occurred_at
                 )
             case ClimberUnfollowed():
                 for kind in (NotificationKind.FOLLOWED, NotificationKind.FOLLOW_REQUESTED):
-                    self._remove(event.followee_id, kind, event.user_id, event.followee_id)
+                    self._remove(
+                        event.followee_id, kind, event.user_id, event.followee_id, event.occurred_at
+                    )
             case ClimbLiked():
                 kind, target = self._liked(event)
                 self._add(
@@ -186,7 +211,7 @@ class Notifier:
                 )  # fmt: skip
             case ClimbUnliked():
                 kind, target = self._liked(event)
-                self._remove(event.owner_id, kind, event.user_id, target)
+                self._remove(event.owner_id, kind, event.user_id, target, event.occurred_at)
             case CommentPosted():
                 self._add(
                     event.climb_owner_id, NotificationKind.COMMENTED, event.user_id,
@@ -199,8 +224,12 @@ class Notifier:
                     NotificationKind.COMMENTED,
                     event.author_id,
                     event.comment_id,
+                    event.occurred_at,
                 )
-                self._notifications.delete_many({"comment_id": event.comment_id})
+                # The likes of the comment go with it (and stay gone if one arrives late).
+                liked = {"comment_id": event.comment_id}  # live notifications only
+                for found in list(self._notifications.find(liked).limit(1000)):
+                    self._settle(found["key"], _stamp(event.occurred_at), None, found["actor_id"])
             case ClimberDeleted():
                 self.forget(event.user_id)
 
@@ -224,25 +253,54 @@ class Notifier:
         if recipient == actor:
             return
         notification_id = new_id()
-        # A repeated delivery hits the unique key: already notified.
-        with contextlib.suppress(DuplicateKeyError):
-            self._notifications.insert_one(
-                {
-                    "_id": notification_id,
-                    "notification_id": notification_id,
-                    "key": _key(recipient, kind, actor, target),
-                    "recipient_id": recipient,
-                    "kind": str(kind),
-                    "actor_id": actor,
-                    "climb_id": climb_id,
-                    "comment_id": comment_id,
-                    "created_at": at,
-                    "read": False,
-                }
-            )
+        wanted = {
+            "_id": notification_id,
+            "notification_id": notification_id,
+            "key": _key(recipient, kind, actor, target),
+            "recipient_id": recipient,
+            "kind": str(kind),
+            "actor_id": actor,
+            "climb_id": climb_id,
+            "comment_id": comment_id,
+            "created_at": at,
+            "read": False,
+            "at": _stamp(at),
+        }
+        self._settle(wanted["key"], wanted["at"], wanted, actor)
 
-    def _remove(self, recipient: str, kind: NotificationKind, actor: str, target: str) -> None:
-        self._notifications.delete_one({"key": _key(recipient, kind, actor, target)})
+    def _remove(
+        self, recipient: str, kind: NotificationKind, actor: str, target: str, at: datetime
+    ) -> None:
+        if recipient == actor:
+            return
+        self._settle(_key(recipient, kind, actor, target), _stamp(at), None, actor)
+
+    def _settle(self, key: str, at: str, wanted: dict[str, Any] | None, actor: str) -> None:
+        """Makes `key` hold the fact of time `at` (`wanted`, or None: undone) unless it holds a
+        later one already; the same fact again (a duplicate delivery) changes nothing."""
+        undone = {"key": key, "actor_id": actor, "undone": True, "at": at}
+        for _ in range(_WRITE_ATTEMPTS):
+            current = self._notifications.find_one({"key": key})
+            if current is None:
+                with contextlib.suppress(DuplicateKeyError):  # else: someone was first, re-read
+                    self._notifications.insert_one(wanted or {"_id": new_id(), **undone})
+                    return
+                continue
+            if _held_at(current) >= at:
+                return
+            guard = {"_id": current["_id"], "key": key, "at": current.get("at")}
+            if wanted is not None and current.get("undone"):
+                # Liked again after an unlike: a new notification, newest first by its new id.
+                self._notifications.delete_one(guard)
+                continue
+            if wanted is not None:  # a later like of the same thing: refresh, keep its place
+                replacement = {**wanted, "_id": current["_id"]}
+                replacement["notification_id"] = current["_id"]
+            else:
+                replacement = {"_id": current["_id"], **undone}
+            if self._notifications.find_one_and_replace(guard, replacement) is not None:
+                return
+        raise Conflict(f"notification {key} kept changing; the delivery is retried")
 
     def forget(self, climber_id: str) -> int:
         """Everything to or from a climber who left."""

@@ -5,6 +5,10 @@ until the followee approves it. Mutual active follows are "friends" in the UI. A
 the follows both ways and stops the blocked climber from seeing, following, liking or
 commenting on anything of the blocker's; both directions count (neither sees the other).
 
+Follow changes owe events (`Climber Followed` / `Climber Unfollowed`, built by the caller), stored
+in the same document write through the outbox (boulderstat/events/outbox.py): an unfollow leaves
+a tombstone (no follower or followee fields, so no query sees it) until its event is published.
+
 `Access` turns the relationship between a viewer and an owner into the climb visibilities the
 viewer may read. Callers put those visibilities into their MongoDB filter, so a climb that may
 not be seen is never fetched at all (and answers 404, like one that does not exist).
@@ -13,6 +17,7 @@ not be seen is never fetched at all (and answers 404, like one that does not exi
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +29,9 @@ from pymongo.errors import DuplicateKeyError
 
 from boulderstat.climbs.models import Visibility
 from boulderstat.clock import Clock, as_utc, utc_now
+from boulderstat.events import outbox as events_outbox
+from boulderstat.events.catalog import EventDetail
+from boulderstat.events.outbox import Pending
 
 FOLLOWS = "follows"
 # Id lists come back in one reply (a few hundred KB at most), not 101 documents plus getMores:
@@ -70,6 +78,11 @@ ANYONE = Access((Visibility.PUBLIC,))
 NOTHING = Access(())
 
 
+def _live(follower_id: str, followee_id: str) -> dict[str, Any]:
+    """The follow itself, never its tombstone."""
+    return {"_id": pair_id(follower_id, followee_id), "follower_id": follower_id}
+
+
 def _follow(document: dict[str, Any]) -> Follow:
     return Follow(
         follower_id=document["follower_id"],
@@ -98,6 +111,7 @@ class Relations:
         )
         self._blocks.create_index([("blocked_id", ASCENDING)], name="blocked")
         self._blocks.create_index([("blocker_id", ASCENDING)], name="blocker")
+        events_outbox.ensure_outbox_index(self._follows)
 
     # -- what a viewer may see ---------------------------------------------------------------
     def access(self, viewer_id: str, owner_id: str, *, owner_private: bool | None = None) -> Access:
@@ -107,7 +121,7 @@ class Relations:
         if self.blocked_either_way(viewer_id, owner_id):
             return NOTHING
         follow = self._follows.find_one({"_id": pair_id(viewer_id, owner_id)}, {"status": 1})
-        if follow is not None and follow["status"] == FollowStatus.ACTIVE:
+        if follow is not None and follow.get("status") == FollowStatus.ACTIVE:  # not a tombstone
             return FOLLOWER
         if owner_private is None:
             profile = self._profiles.find_one({"_id": owner_id}, {"private": 1})
@@ -138,50 +152,61 @@ class Relations:
 
     # -- follows -----------------------------------------------------------------------------
     def follow(
-        self, follower_id: str, followee_id: str, *, status: FollowStatus
-    ) -> tuple[Follow, bool]:
-        """Idempotent: (the follow, whether it was created now)."""
+        self,
+        follower_id: str,
+        followee_id: str,
+        *,
+        status: FollowStatus,
+        now: datetime,
+        events: Sequence[EventDetail],
+    ) -> tuple[Follow, Pending | None]:
+        """Idempotent: the follow, and the write that owes `events` if it was created now."""
         document = {
             "_id": pair_id(follower_id, followee_id),
             "follower_id": follower_id,
             "followee_id": followee_id,
             "status": str(status),
-            "created_at": self._clock(),
+            "created_at": now,
         }
-        try:
-            self._follows.insert_one(document)
-            return _follow(document), True
-        except DuplicateKeyError:
-            existing = self._follows.find_one({"_id": document["_id"]})
-            if existing is None:  # unfollowed in between: try once more
-                return self.follow(follower_id, followee_id, status=status)
-            return _follow(existing), False
+        written = events_outbox.insert(self._follows, document, events, now)
+        if written is not None:
+            return _follow(document), written
+        existing = self.get_follow(follower_id, followee_id)
+        if existing is None:  # unfollowed in between: try once more
+            return self.follow(follower_id, followee_id, status=status, now=now, events=events)
+        return existing, None
 
     def get_follow(self, follower_id: str, followee_id: str) -> Follow | None:
-        found = self._follows.find_one({"_id": pair_id(follower_id, followee_id)})
+        found = self._follows.find_one(_live(follower_id, followee_id))
         return _follow(found) if found else None
 
-    def unfollow(self, follower_id: str, followee_id: str) -> Follow | None:
-        found = self._follows.find_one_and_delete({"_id": pair_id(follower_id, followee_id)})
-        return _follow(found) if found else None
+    def unfollow(
+        self,
+        follower_id: str,
+        followee_id: str,
+        *,
+        by: str,
+        now: datetime,
+        events: Sequence[EventDetail],
+    ) -> tuple[Follow, Pending] | None:
+        """Removes the follow (or request) with the write that owes `events`; None if none."""
+        live = _live(follower_id, followee_id)
+        removed = events_outbox.remove(self._follows, live, by, lambda _: events, now)
+        return (_follow(removed[0]), removed[1]) if removed else None
 
-    def approve(self, followee_id: str, follower_id: str) -> Follow | None:
+    def approve(
+        self, followee_id: str, follower_id: str, *, now: datetime, events: Sequence[EventDetail]
+    ) -> tuple[Follow, Pending] | None:
         """pending -> active; None when there is no such request (or it is already active)."""
-        found = self._follows.find_one(
-            {
-                "_id": pair_id(follower_id, followee_id),
-                "followee_id": followee_id,
-                "status": str(FollowStatus.PENDING),
-            }
-        )
-        if found is None:
-            return None
+        live = {**_live(follower_id, followee_id), "status": str(FollowStatus.PENDING)}
+        active = str(FollowStatus.ACTIVE)
         # A replace guarded by the pending status (nx-27017 turns `$set` datetimes into strings).
-        replaced = self._follows.find_one_and_replace(
-            {"_id": found["_id"], "followee_id": followee_id, "status": str(FollowStatus.PENDING)},
-            {**found, "status": str(FollowStatus.ACTIVE)},
+        approved = events_outbox.replace(
+            self._follows, live, lambda found: ({**found, "status": active}, events), now
         )
-        return _follow({**found, "status": str(FollowStatus.ACTIVE)}) if replaced else None
+        if approved is None:
+            return None
+        return _follow({**approved[0], "status": active}), approved[1]
 
     def approve_all(self, followee_id: str) -> int:
         """A private account going public: its pending requests become follows."""
@@ -205,7 +230,7 @@ class Relations:
 
     # -- blocks ------------------------------------------------------------------------------
     def block(self, blocker_id: str, blocked_id: str) -> None:
-        """Blocks, then removes the follows both ways (a retry finishes the job)."""
+        """Idempotent; the caller then removes the follows both ways (a retry finishes it)."""
         with contextlib.suppress(DuplicateKeyError):
             self._blocks.insert_one(
                 {
@@ -215,9 +240,6 @@ class Relations:
                     "created_at": self._clock(),
                 }
             )
-        self._follows.delete_many(
-            {"_id": {"$in": [pair_id(blocker_id, blocked_id), pair_id(blocked_id, blocker_id)]}}
-        )
 
     def unblock(self, blocker_id: str, blocked_id: str) -> bool:
         result = self._blocks.delete_one({"_id": pair_id(blocker_id, blocked_id)})

@@ -323,12 +323,6 @@ class ClimberDeleted(EventDetail):
 ClimbEvent = ClimbCreated | ClimbUpdated | ClimbDeleted
 
 
-def climb_event_from_json(detail_type: str, detail: str) -> ClimbEvent:
-    """A climb event as stored in a climb's outbox, read back into its model."""
-    model = {m.DETAIL_TYPE: m for m in (ClimbCreated, ClimbUpdated, ClimbDeleted)}[detail_type]
-    return model.model_validate_json(detail)
-
-
 def all_event_models() -> list[type[EventDetail]]:
     return [
         ClimbCreated,
@@ -348,3 +342,9 @@ def all_event_models() -> list[type[EventDetail]]:
         CommentDeleted,
         ClimberDeleted,
     ]
+
+
+def event_from_json(detail_type: str, detail: str) -> EventDetail:
+    """An event as stored in an outbox (boulderstat/events/outbox.py), read back into its model."""
+    model = {m.DETAIL_TYPE: m for m in all_event_models()}[detail_type]
+    return model.model_validate_json(detail)

@@ -29,7 +29,10 @@ in the local stack only (`install_moto_checks`):
   prefix could not batch-delete at all); each key is now checked against the signer's policy.
 - `events:PutEvents` is checked by moto with resource `*` and no condition keys; it is now
   checked per entry against the bus ARN with `events:source` and `events:detail-type`, so a
-  function cannot publish an event type its role does not name.
+  function cannot publish an event type its role does not name. moto's evaluation answers
+  DENIED for an Allow statement whose condition does not match (IAM: the statement does not
+  apply), so a role with one PutEvents statement per source (functions/outbox) is evaluated
+  statement by statement here.
 - moto re-signs a body-less REST GET with its parsed parameters as the payload, so signed GETs
   such as CloudFront's GetInvalidation fail with SignatureDoesNotMatch; it now signs what was
   sent.
@@ -537,12 +540,18 @@ def _permitted(access_key: Any, action: str, resource: str, context: Mapping[str
 
     permitted = False
     for policy in access_key.collect_policies():
-        result = IAMPolicy(policy).is_action_permitted(
-            action, resource, incoming_condition_values=dict(context) or None
-        )
-        if result == PermissionResult.DENIED:
-            return False
-        permitted = permitted or result == PermissionResult.PERMITTED
+        document = IAMPolicy(policy)._policy_json  # any of moto's forms, as a dict
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            single = json.dumps({**document, "Statement": [statement]})
+            result = IAMPolicy(single).is_action_permitted(
+                action, resource, incoming_condition_values=dict(context) or None
+            )
+            if result == PermissionResult.DENIED and statement.get("Effect") == "Allow":
+                continue  # its condition did not match: this Allow does not apply
+            if result == PermissionResult.DENIED:
+                return False
+            permitted = permitted or result == PermissionResult.PERMITTED
     return permitted
 
 

@@ -1,6 +1,6 @@
 """The sweeper's schedule on the local stack: what the EventBridge rate rule does in AWS.
 
-A thread invokes `functions/sweeper` (then `functions/climb_outbox`) with a `Scheduled Event`
+A thread invokes `functions/sweeper` (then `functions/outbox`) with a `Scheduled Event`
 every `interval` seconds, the same handler and event shape Lambda gets; `boulderstat local
 sweep` runs one media sweep on demand.
 """
@@ -20,7 +20,7 @@ from boulderstat.local.router import MOTO_ACCOUNT_ID
 logger = Logger(service="local-sweeps")
 
 FUNCTION = "sweeper"
-CLIMB_OUTBOX = "climb_outbox"
+OUTBOX = "outbox"
 DEFAULT_INTERVAL_SECONDS = 60.0
 
 
@@ -73,8 +73,8 @@ class PeriodicSweeps:
                 self.run_once()
             except Exception:  # as on AWS: the next scheduled run tries again
                 logger.exception("local sweep failed; the next one retries")
-            try:  # the climb outbox's own rate rule in AWS (boulderstat/climbs/outbox.py)
-                rule = f"{self._rule.removesuffix('-sweeper')}-climb-outbox"
-                self._invoke(CLIMB_OUTBOX, scheduled_event(self._region, rule))
+            try:  # the outbox's own rate rule in AWS (boulderstat/events/outbox.py)
+                rule = f"{self._rule.removesuffix('-sweeper')}-outbox"
+                self._invoke(OUTBOX, scheduled_event(self._region, rule))
             except Exception:
-                logger.exception("local climb outbox sweep failed; the next one retries")
+                logger.exception("local outbox sweep failed; the next one retries")

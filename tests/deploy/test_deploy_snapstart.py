@@ -17,7 +17,7 @@ HTTP_FUNCTIONS = (
     "climbs", "climbers", "feed", "upload_url", "media", "auth", "reactions", "notifications",
     "leave",
 )  # fmt: skip
-ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "sweeper", "climb_outbox", "notify")
+ASYNC_FUNCTIONS = ("on_object_created", "thumbnail", "sweeper", "outbox", "notify")
 
 
 @pytest.fixture(scope="module")

@@ -291,8 +291,6 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
                 "Media Web Rendition Failed",
             ],
         ),
-        # Publishes what a failed or crashed climbs write left in its outbox.
-        "climb_outbox": ("boulderstat.climbs", ["Climb Created", "Climb Updated", "Climb Deleted"]),
         "reactions": (
             "boulderstat.community",
             ["Climb Liked", "Climb Unliked", "Comment Posted", "Comment Deleted"],
@@ -311,6 +309,19 @@ def test_publishers_may_put_only_their_own_events_on_the_stage_bus(
         assert statement["Condition"] == {
             "StringEquals": {"events:source": source, "events:detail-type": detail_types}
         }
+    # The outbox re-publishes what a failed or crashed write left behind: exactly the events of
+    # the writers that keep one (climbs, climbers, reactions), one statement per source, so no
+    # climbs detail-type may go out under the community source or the other way round.
+    outbox = _statements(_role_of(stage, stage.function("outbox")))
+    outbox = [s for s in outbox if "events:PutEvents" in _as_list(s["Action"])]
+    assert all(s["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]} for s in outbox)
+    assert [s["Condition"]["StringEquals"] for s in outbox] == [
+        {"events:source": source, "events:detail-type": types}
+        for source, types in (
+            expected["climbs"],
+            ("boulderstat.community", expected["climbers"][1] + expected["reactions"][1]),
+        )
+    ]
     # The events that run a media function: `Media Uploaded` (thumbnail), which only ingest and
     # the sweeper's re-drive may publish, and `Media Processed` with a pending web rendition
     # (web_rendition), which only thumbnail and the sweeper's completion may publish.

@@ -163,9 +163,22 @@ def test_no_function_may_publish_the_event_that_triggers_another(
     with pytest.raises(ClientError) as refused:
         put("climbs", "boulderstat.media", "Climb Created")  # its own type, another's source
     assert error_code(refused) == "AccessDeniedException"
-    # What each may publish goes through (nothing listens to these two).
+    # The outbox: one statement per source, neither lends its detail-types to the other, and no
+    # event whose write keeps no outbox (tests/integration/community/test_community_outbox.py
+    # proves it publishes the community ones).
+    for source, detail_type in (
+        ("boulderstat.community", "Climb Created"),
+        ("boulderstat.climbs", "Climber Followed"),
+        ("boulderstat.community", "Climber Deleted"),
+        ("boulderstat.media", MEDIA_UPLOADED),
+    ):
+        with pytest.raises(ClientError) as refused:
+            put("outbox", source, detail_type)
+        assert error_code(refused) == "AccessDeniedException", (source, detail_type)
+    # What each may publish goes through (nothing listens to these).
     put("on_object_created", "boulderstat.media", "Media Processing Failed")
     put("climbs", "boulderstat.climbs", "Climb Deleted")
+    put("outbox", "boulderstat.climbs", "Climb Deleted")
 
 
 def test_thumbnail_may_remove_renditions_it_wrote_and_needed_delete_on_derived(

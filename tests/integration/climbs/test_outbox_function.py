@@ -1,4 +1,4 @@
-"""functions/climb_outbox in-process against the local stack: an outbox left behind by a write
+"""functions/outbox in-process against the local stack: an outbox left behind by a write
 whose publish failed goes out on the real (moto) bus, and the outbox is cleared."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_the_sweeper_function_publishes_a_stale_outbox_on_the_bus(
     )
     subscriber = stack.subscriber(detail={"user_id": [user]})
     try:
-        result = invoke("climb_outbox", {"source": "aws.events", "detail-type": "Scheduled Event"})
+        result = invoke("outbox", {"source": "aws.events", "detail-type": "Scheduled Event"})
         assert result["flushed"] >= 1
         event = subscriber.wait_for(lambda e: e["detail-type"] == "Climb Created", timeout=30)
     finally:
@@ -47,13 +47,13 @@ def test_the_sweeper_function_publishes_a_stale_outbox_on_the_bus(
     assert db[COLLECTION].find_one({"_id": climb.climb_id})["outbox"] == []
 
 
-def test_local_up_runs_the_climb_outbox_on_the_sweep_schedule() -> None:
+def test_local_up_runs_the_outbox_on_the_sweep_schedule() -> None:
     called: list[tuple[str, list[str]]] = []
     both = threading.Event()
 
     def record(name: str, event: dict[str, Any]) -> None:
         called.append((name, event["resources"]))
-        if {n for n, _ in called} >= {"sweeper", "climb_outbox"}:
+        if {n for n, _ in called} >= {"sweeper", "outbox"}:
             both.set()
 
     schedule = PeriodicSweeps(
@@ -64,5 +64,5 @@ def test_local_up_runs_the_climb_outbox_on_the_sweep_schedule() -> None:
         assert both.wait(5)
     finally:
         schedule.stop()
-    rule = "arn:aws:events:eu-west-1:123456789012:rule/boulderstat-local-climb-outbox"
-    assert ("climb_outbox", [rule]) in called
+    rule = "arn:aws:events:eu-west-1:123456789012:rule/boulderstat-local-outbox"
+    assert ("outbox", [rule]) in called
