@@ -14,7 +14,9 @@ crash deletes whatever is left and nothing else), and each recorded on the job w
                      leaves an object without the document that leads to it
 5. `notifications` - to and from them
 6. `profile`       - last: until then the profile marks the account as leaving
-7. `announced`     - `Climber Deleted` published (the outbox flag), then the job is `done`
+7. `announced`     - `Climber Deleted` published (the outbox flag), then the job is `done`;
+                     a publish the bus refuses stops the job before this step (`Stopped`),
+                     so the schedule publishes it later: never lost, at least once
 
 Who resumes an interrupted job: the same function, on a schedule (`resume_unfinished`). A
 second DELETE /me while a job runs simply runs the remaining steps again.
@@ -26,6 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -35,7 +38,6 @@ from boulderstat.climbs.repository import COLLECTION as CLIMBS
 from boulderstat.clock import Clock, as_utc, utc_now
 from boulderstat.community.cards import COMMENTS, LIKES
 from boulderstat.community.notifications import Notifier
-from boulderstat.community.publishing import publish_after_write
 from boulderstat.community.relations import Relations
 from boulderstat.errors import NotFound
 from boulderstat.events import EventPublisher
@@ -47,6 +49,8 @@ COLLECTION = "account_deletions"
 MEDIA = "media"
 PROFILES = "profiles"
 _ID_BATCH = 500
+
+logger = Logger(child=True)
 
 
 class Step(StrEnum):
@@ -84,7 +88,8 @@ class DeletionView(BaseModel):
 
 
 class OutOfTime(Exception):
-    """The invocation's budget ran out between steps; the schedule resumes the job."""
+    """The job stopped between steps (the invocation's budget ran out, or the bus refused
+    `Climber Deleted`); the schedule resumes it."""
 
 
 class AccountDeletion:
@@ -217,16 +222,24 @@ class AccountDeletion:
             case Step.PROFILE:
                 db[PROFILES].delete_one({"_id": climber_id})
             case Step.ANNOUNCED:
-                publish_after_write(
-                    self._publisher,
-                    ClimberDeleted(
-                        user_id=climber_id,
-                        occurred_at=self._clock(),
-                        climbs_removed=int(job.get("climbs_removed", 0)),
-                        media_removed=int(job.get("media_removed", 0)),
-                    ),
-                )
+                self._announce(climber_id, job)
         return {}
+
+    def _announce(self, climber_id: str, job: dict[str, Any]) -> None:
+        """`Climber Deleted`, keyed by the climber: a re-publish after a lost answer is the
+        same fact. Refused, the step stays undone and the job stops here for the schedule."""
+        try:
+            self._publisher.publish(
+                ClimberDeleted(
+                    user_id=climber_id,
+                    occurred_at=self._clock(),
+                    climbs_removed=int(job.get("climbs_removed", 0)),
+                    media_removed=int(job.get("media_removed", 0)),
+                )
+            )
+        except Exception as error:
+            logger.exception("Climber Deleted not published; retried later", user_id=climber_id)
+            raise OutOfTime(climber_id) from error
 
     def _reactions(self, climber_id: str) -> None:
         comments, likes = self._db[COMMENTS], self._db[LIKES]

@@ -1,5 +1,6 @@
 """Community events leave through the outbox: nothing is lost to a bus outage or a crash between
 the MongoDB write and the publish, and the `notify` consumer ends with each notification once.
+(`Climber Deleted` is the account-deletion job's last step: refused, the schedule publishes it.)
 
 Real parts only: the writes run our community classes against nx-27017; a failing publish is
 EventBridge refusing the call (credentials it does not know, checked by the stack's IAM
@@ -19,10 +20,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 from pymongo.database import Database
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.community.comments import NewComment
+from boulderstat.community.leaving import STEPS, OutOfTime, Step
 from boulderstat.community.relations import FollowStatus, pair_id
 from boulderstat.community.wiring import Community, build
 from boulderstat.events.catalog import ClimberFollowed, EventDetail, event_from_json
@@ -30,6 +33,7 @@ from boulderstat.events.outbox import Outbox
 from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.local.functions import invoke
 from boulderstat.local.stack import LocalStack
+from boulderstat.local.sweeps import scheduled_event
 from boulderstat.settings import Settings
 from tests.integration.community.conftest import Join, Member
 
@@ -239,3 +243,27 @@ def test_an_unlike_before_the_like_went_out_carries_it_and_ends_unliked(
     # A late copy of either like (a sweep that read it before the unlike) changes nothing.
     _deliver(settings, first_like)
     assert _notifications(owner) == []
+
+
+def test_a_climber_deleted_the_bus_refused_is_published_by_the_leave_schedule(
+    join: Join, db: Database, settings: Settings, stack: LocalStack
+) -> None:
+    leaver = join("leaver")
+    down = _community(db, settings, _denied_publisher(settings))
+    down.leaving.request(leaver.sub)
+    with pytest.raises(OutOfTime):
+        down.leaving.run(leaver.sub)
+    stopped = down.leaving.status(leaver.sub)
+    assert stopped.status == "running"
+    assert stopped.steps_done == [str(step) for step in STEPS if step != Step.ANNOUNCED]
+
+    subscriber = stack.subscriber(detail={"user_id": [leaver.sub]})
+    try:
+        # The schedule (EventBridge rate rule -> functions/leave, in its environment) resumes it.
+        schedule = scheduled_event(settings.region, "boulderstat-local-leave")
+        assert stack.invoke("leave", schedule)["finished"] >= 1
+        event = subscriber.wait_for(lambda e: e["detail-type"] == "Climber Deleted", timeout=60)
+    finally:
+        subscriber.close()
+    assert event["detail"]["idempotency_key"] == f"climber-deleted:{leaver.sub}"
+    assert down.leaving.status(leaver.sub).status == "done"
