@@ -225,7 +225,12 @@ FEED_CARD: dict[str, Any] = {
     "created_at": WHEN,
     "grade_label": "V5",
 }
-FEED_PAGE: dict[str, Any] = {"items": [FEED_CARD], "next_cursor": CLIMB_PAGE["next_cursor"]}
+FEED_PAGE: dict[str, Any] = {
+    "items": [FEED_CARD],
+    # A cursor names its list (here GET /feed): boulderstat/climbs/cursor.py.
+    "next_cursor": "eyJ2IjoxLCJsIjoiZmVlZCIsImsiOlsiMjAyNi0xMS0yMCIsIjAxOWFiOGMzZDJlMDdmMWE5YjJj"
+    "M2Q0ZTVmNjA3MTgyIl19",
+}
 PAGE_QUERY: dict[str, Any] = {"limit": 20}
 PROFILE: dict[str, Any] = {
     "climber_id": USER_ID,

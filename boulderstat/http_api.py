@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import json
 import re
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from boulderstat.errors import (
     UnknownQueryParameter,
     UnsupportedMediaType,
 )
+from boulderstat.ids import USER_ID_CHARS
 
 logger = Logger()
 
@@ -246,9 +248,38 @@ class _CheckRequestThenValidate(OpenAPIRequestValidationMiddleware):
         return self._check(app, lambda app: validate(app, next_middleware))
 
 
-def create_http_app(*, max_body_bytes: int) -> APIGatewayHttpResolver:
-    """A resolver with pydantic validation and error handlers that never leak a stack trace."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+class _HttpApp(APIGatewayHttpResolver):
+    """A resolver whose routes carry the function's tags and security unless a route says
+    otherwise: the handlers' route decorators say only what differs (path, summary, statuses)."""
+
+    def __init__(
+        self, *, tags: list[str] | None, security: list[dict[str, list[str]]] | None
+    ) -> None:
+        super().__init__(enable_validation=True)
+        self._default_tags = tags
+        self._default_security = security
+
+    def route(self, *args: Any, **kwargs: Any) -> Any:
+        bound = _ROUTE.bind(self, *args, **kwargs)
+        if bound.arguments.get("tags") is None:
+            bound.arguments["tags"] = self._default_tags
+        if bound.arguments.get("security") is None:
+            bound.arguments["security"] = self._default_security
+        return super().route(*bound.args[1:], **bound.kwargs)
+
+
+_ROUTE = inspect.signature(APIGatewayHttpResolver.route)
+
+
+def create_http_app(
+    *,
+    max_body_bytes: int,
+    tags: list[str] | None = None,
+    security: list[dict[str, list[str]]] | None = None,
+) -> APIGatewayHttpResolver:
+    """A resolver with pydantic validation and error handlers that never leak a stack trace;
+    `tags` and `security` are every route's unless it names its own."""
+    app = _HttpApp(tags=tags, security=security)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
@@ -400,5 +431,5 @@ def caller_id(app: APIGatewayHttpResolver) -> str:
     return str(sub)
 
 
-# Cognito subs are UUIDs; the media key layout accepts [A-Za-z0-9-]{1,128} (media/keys.py).
-_USER_ID = re.compile(r"[A-Za-z0-9-]{1,128}")
+# Cognito subs are UUIDs; the one rule for a user id (boulderstat.ids), as in paths and keys.
+_USER_ID = re.compile(USER_ID_CHARS)

@@ -20,6 +20,10 @@ from datetime import datetime
 from boulderstat.clock import utc_now
 
 ID_PATTERN = r"^[0-9a-f]{32}$"
+# A user id is not ours to make (a Cognito `sub`, a UUID) but has one rule wherever one is read:
+# the caller's identity, a climber in a path, the owner in an S3 key.
+USER_ID_CHARS = r"[A-Za-z0-9-]{1,64}"
+USER_ID_PATTERN = rf"^{USER_ID_CHARS}$"
 _ID = re.compile(ID_PATTERN)
 _RANDOM_BITS = 74  # rand_a (12) + rand_b (62)
 _RAND_B_BITS = 62

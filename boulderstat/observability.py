@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.tracing.tracer import Tracer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,3 +69,14 @@ def lambda_handler(
     return logger.inject_lambda_context(
         wrapped, correlation_id_path=correlation_id_path, log_event=log_event, clear_state=True
     )
+
+
+def http_handler(app: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """An HTTP function's Lambda entry point: its resolver (`http_api.create_http_app`) behind
+    this wiring, with API Gateway's request id as the correlation id."""
+
+    @lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler

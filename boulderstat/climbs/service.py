@@ -18,7 +18,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from boulderstat.climbs.cursor import PageKey, decode_cursor, encode_cursor
+from boulderstat.climbs.cursor import CLIMBS, PageKey, decode_cursor, encode_cursor
 from boulderstat.climbs.models import (
     Climb,
     ClimbChanges,
@@ -209,13 +209,13 @@ class ClimbService:
     def list_page(self, user_id: str, query: ClimbQuery) -> ClimbPage:
         limit = self._page_size(query.limit)
         # One extra row says whether another page exists without a count query.
-        after = decode_cursor(query.cursor) if query.cursor else None
+        after = decode_cursor(query.cursor, CLIMBS) if query.cursor else None
         rows = self._repository.page(user_id, query, after=after, limit=limit + 1)
         items = rows[:limit]
         next_cursor = None
         if len(rows) > limit:
             last = items[-1]
-            next_cursor = encode_cursor(PageKey(last.climb_date, last.climb_id))
+            next_cursor = encode_cursor(PageKey(last.climb_date, last.climb_id), CLIMBS)
         return ClimbPage(items=items, next_cursor=next_cursor)
 
     def stats(self, user_id: str, query: StatsQuery) -> ClimbStats:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
-from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, ClimbCursor, PageKey, decode_cursor
+from boulderstat.climbs.cursor import (
+    CLIMB_ID_PATTERN,
+    CLIMBER_CLIMBS,
+    COMMENTS,
+    DISCOVER_FEED,
+    HOME_FEED,
+    NOTIFICATIONS,
+    PageKey,
+    decode_cursor,
+    page_cursor,
+)
 from boulderstat.community.profiles import CLIMBER_ID_PATTERN
 from boulderstat.pagination import PAGE_SIZE_DEFAULT, PageLimit
 
@@ -31,12 +41,14 @@ NOT_YOURSELF: dict[int, str | None] = {400: "You cannot follow or block yourself
 
 
 class PageQuery(BaseModel):
-    """Cursor paging for feeds (the climbs list's order and cursors: boulderstat.pagination)."""
+    """Cursor paging of one list (boulderstat.pagination): a subclass per list names it, so
+    only that list's cursors decode and any other is a 400 `invalid_cursor`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.PAGE_QUERY))
+    LISTING: ClassVar[str]
 
     limit: PageLimit = PAGE_SIZE_DEFAULT
-    cursor: ClimbCursor | None = None
+    cursor: str | None = None
 
     @field_validator("cursor", mode="before")
     @classmethod
@@ -46,4 +58,36 @@ class PageQuery(BaseModel):
     @property
     def after(self) -> PageKey | None:
         """Where the previous page ended; InvalidCursor (400) for a cursor we did not issue."""
-        return decode_cursor(self.cursor) if self.cursor else None
+        return decode_cursor(self.cursor, self.LISTING) if self.cursor else None
+
+
+HomeFeedCursor = page_cursor(HOME_FEED)
+DiscoverFeedCursor = page_cursor(DISCOVER_FEED)
+ClimberClimbsCursor = page_cursor(CLIMBER_CLIMBS)
+CommentsCursor = page_cursor(COMMENTS)
+NotificationsCursor = page_cursor(NOTIFICATIONS)
+
+
+class HomeFeedQuery(PageQuery):
+    LISTING = HOME_FEED
+    cursor: HomeFeedCursor | None = None
+
+
+class DiscoverFeedQuery(PageQuery):
+    LISTING = DISCOVER_FEED
+    cursor: DiscoverFeedCursor | None = None
+
+
+class ClimberClimbsQuery(PageQuery):
+    LISTING = CLIMBER_CLIMBS
+    cursor: ClimberClimbsCursor | None = None
+
+
+class CommentsQuery(PageQuery):
+    LISTING = COMMENTS
+    cursor: CommentsCursor | None = None
+
+
+class NotificationsQuery(PageQuery):
+    LISTING = NOTIFICATIONS
+    cursor: NotificationsCursor | None = None

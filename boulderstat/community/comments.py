@@ -22,7 +22,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 
 from boulderstat.api_examples import examples
-from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.climbs.cursor import COMMENTS, PageKey, encode_cursor
 from boulderstat.clock import Clock, as_utc, utc_now
 from boulderstat.community.cards import LIKES, OwnerCard
 from boulderstat.community.feed import Feed
@@ -187,7 +187,7 @@ class Comments:
         if len(rows) > limit:
             last = items[-1]
             day = as_utc(last["created_at"]).date()
-            next_cursor = encode_cursor(PageKey(day, last["comment_id"]))
+            next_cursor = encode_cursor(PageKey(day, last["comment_id"]), COMMENTS)
         return CommentPage(items=self._views(viewer_id, items), next_cursor=next_cursor)
 
     def visible_comment(self, viewer_id: str, climb_id: str, comment_id: str) -> dict[str, Any]:

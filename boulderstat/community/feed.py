@@ -17,7 +17,13 @@ from typing import Any
 from pymongo import DESCENDING
 from pymongo.database import Database
 
-from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.climbs.cursor import (
+    CLIMBER_CLIMBS,
+    DISCOVER_FEED,
+    HOME_FEED,
+    PageKey,
+    encode_cursor,
+)
 from boulderstat.climbs.models import Visibility
 from boulderstat.climbs.repository import COLLECTION as CLIMBS
 from boulderstat.climbs.repository import NEWEST_FIRST, after_key
@@ -87,7 +93,7 @@ class Feed:
         access = self._relations.access(viewer_id, owner_id)
         if not access.any:
             return FeedPage(items=[], next_cursor=None)
-        return self._page(viewer_id, access.climb_filter(owner_id), after, limit)
+        return self._page(viewer_id, access.climb_filter(owner_id), after, limit, CLIMBER_CLIMBS)
 
     def home(self, viewer_id: str, *, after: PageKey | None, limit: int) -> FeedPage:
         followees = self._relations.followee_ids(viewer_id)
@@ -102,15 +108,20 @@ class Feed:
                     },
                 ]
             }
-        return self._page(viewer_id, conditions, after, limit)
+        return self._page(viewer_id, conditions, after, limit, HOME_FEED)
 
     def discover(self, viewer_id: str, *, after: PageKey | None, limit: int) -> FeedPage:
         hidden = {viewer_id, *self._relations.blocked_ids(viewer_id), *self._profiles.private_ids()}
         conditions = {"visibility": str(Visibility.PUBLIC), "user_id": {"$nin": sorted(hidden)}}
-        return self._page(viewer_id, conditions, after, limit)
+        return self._page(viewer_id, conditions, after, limit, DISCOVER_FEED)
 
     def _page(
-        self, viewer_id: str, conditions: dict[str, Any], after: PageKey | None, limit: int
+        self,
+        viewer_id: str,
+        conditions: dict[str, Any],
+        after: PageKey | None,
+        limit: int,
+        listing: str,
     ) -> FeedPage:
         if after is not None:
             conditions = {"$and": [conditions, after_key(after)]}
@@ -120,6 +131,6 @@ class Feed:
         if len(rows) > limit:
             last = items[-1]
             next_cursor = encode_cursor(
-                PageKey(date.fromisoformat(last["climb_date"]), last["_id"])
+                PageKey(date.fromisoformat(last["climb_date"]), last["_id"]), listing
             )
         return FeedPage(items=self._cards.build(viewer_id, items), next_cursor=next_cursor)

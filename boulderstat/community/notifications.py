@@ -32,7 +32,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from boulderstat.api_examples import examples
-from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.climbs.cursor import NOTIFICATIONS, PageKey, encode_cursor
 from boulderstat.clock import as_utc
 from boulderstat.community.cards import OwnerCard
 from boulderstat.community.profiles import ProfileRepository
@@ -323,7 +323,7 @@ class Notifier:
         if len(rows) > limit:
             last = items[-1]
             next_cursor = encode_cursor(
-                PageKey(as_utc(last["created_at"]).date(), last["notification_id"])
+                PageKey(as_utc(last["created_at"]).date(), last["notification_id"]), NOTIFICATIONS
             )
         return NotificationPage(
             items=[

@@ -30,6 +30,7 @@ from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
 from boulderstat.climbs.models import Visibility
 from boulderstat.clock import Clock, as_utc, utc_now
+from boulderstat.ids import USER_ID_PATTERN
 from boulderstat.json_values import (
     LINE_PATTERN,
     SINGLE_LINE_PATTERN,
@@ -38,7 +39,7 @@ from boulderstat.json_values import (
 )
 
 COLLECTION = "profiles"
-CLIMBER_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+CLIMBER_ID_PATTERN = USER_ID_PATTERN
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SEARCH_LIMIT_MAX = 50

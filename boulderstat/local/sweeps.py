@@ -2,14 +2,16 @@
 
 A thread invokes `functions/sweeper` (then `functions/outbox`) with a `Scheduled Event`
 every `interval` seconds, the same handler and event shape Lambda gets; `boulderstat local
-sweep` runs one media sweep on demand.
+sweep` runs one media sweep on demand. `paused()` holds the schedule (after the run in flight)
+while a test sets up a state the sweeper would also act on.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,9 +56,16 @@ class PeriodicSweeps:
         self._interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._running = threading.Lock()  # held by each scheduled run, and by `paused()`
 
     def run_once(self) -> Any:
         return self._invoke(FUNCTION, scheduled_event(self._region, self._rule))
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No scheduled run starts inside this block (one in flight finishes first)."""
+        with self._running:
+            yield
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="local-sweeps", daemon=True)
@@ -69,12 +78,16 @@ class PeriodicSweeps:
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval):
-            try:
-                self.run_once()
-            except Exception:  # as on AWS: the next scheduled run tries again
-                logger.exception("local sweep failed; the next one retries")
-            try:  # the outbox's own rate rule in AWS (boulderstat/events/outbox.py)
-                rule = f"{self._rule.removesuffix('-sweeper')}-outbox"
-                self._invoke(OUTBOX, scheduled_event(self._region, rule))
-            except Exception:
-                logger.exception("local outbox sweep failed; the next one retries")
+            with self._running:
+                self._run_scheduled()
+
+    def _run_scheduled(self) -> None:
+        try:
+            self.run_once()
+        except Exception:  # as on AWS: the next scheduled run tries again
+            logger.exception("local sweep failed; the next one retries")
+        try:  # the outbox's own rate rule in AWS (boulderstat/events/outbox.py)
+            rule = f"{self._rule.removesuffix('-sweeper')}-outbox"
+            self._invoke(OUTBOX, scheduled_event(self._region, rule))
+        except Exception:
+            logger.exception("local outbox sweep failed; the next one retries")

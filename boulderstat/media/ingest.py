@@ -16,24 +16,21 @@ steps 3 and 4, or two deliveries racing, can publish twice; consumers dedupe on 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger
 
-from boulderstat.clock import utc_now
 from boulderstat.events.catalog import MediaProcessingFailed, MediaUploaded
-from boulderstat.events.publisher import EventPublisher
 from boulderstat.media.keys import parse_original_key
 from boulderstat.media.kinds import max_bytes_for
 from boulderstat.media.models import MediaDocument, ObjectVersion
-from boulderstat.media.repository import MediaRepository
+from boulderstat.media.pipeline import PipelineStep
 from boulderstat.media.sniffing import SNIFF_BYTES, sniff
 from boulderstat.media.status import MediaStatus
-from boulderstat.media.storage import MediaStorage, StoredObject
-from boulderstat.settings import Settings
+from boulderstat.media.storage import StoredObject
 
 logger = Logger(child=True)
 
@@ -70,22 +67,7 @@ class _Verdict:
     rejection: str | None = None
 
 
-class IngestService:
-    def __init__(
-        self,
-        repository: MediaRepository,
-        storage: MediaStorage,
-        publisher: EventPublisher,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self._repository = repository
-        self._storage = storage
-        self._publisher = publisher
-        self._settings = settings
-        self._clock = clock
-
+class IngestService(PipelineStep):
     def ingest(self, created: ObjectCreated) -> IngestOutcome:
         """Raises on transient trouble (MongoDB, S3, EventBridge) so the delivery is retried."""
         original = parse_original_key(created.key)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+from boulderstat.ids import USER_ID_CHARS
 from boulderstat.media.kinds import ALLOWED_MEDIA_TYPES
 
 UPLOADS_PREFIX = "uploads/"
@@ -21,11 +22,11 @@ DERIVED_PREFIX = "derived/"
 
 _EXTENSIONS = "|".join(sorted({t.extension for t in ALLOWED_MEDIA_TYPES.values()}))
 _ORIGINAL_KEY = re.compile(
-    r"uploads/(?P<user_id>[A-Za-z0-9-]{1,128})/"
+    rf"uploads/(?P<user_id>{USER_ID_CHARS})/"
     rf"(?P<media_id>[0-9a-f]{{32}})\.(?P<ext>{_EXTENSIONS})"
 )
 _DERIVED_KEY = re.compile(
-    r"derived/(?P<user_id>[A-Za-z0-9-]{1,128})/(?P<media_id>[0-9a-f]{32})/"
+    rf"derived/(?P<user_id>{USER_ID_CHARS})/(?P<media_id>[0-9a-f]{{32}})/"
     r"(?P<etag>[0-9A-Za-z-]{1,64})/[A-Za-z0-9._-]{1,128}"
 )
 MAX_KEY_LENGTH = 1024  # S3's own limit: anything longer is not a key we issued

@@ -36,7 +36,6 @@ from aws_lambda_powertools import Logger
 
 from boulderstat.clock import utc_now
 from boulderstat.events.catalog import MediaProcessed, MediaProcessingFailed, MediaUploaded
-from boulderstat.events.publisher import EventPublisher
 from boulderstat.imaging import (
     PhotoOutput,
     RenditionFile,
@@ -48,10 +47,9 @@ from boulderstat.imaging import (
 from boulderstat.imaging.avatar import process_profile_picture
 from boulderstat.media.keys import rendition_prefix
 from boulderstat.media.models import MediaDocument, MediaMetadata, Rendition
-from boulderstat.media.repository import DEFAULT_LEASE_SECONDS, MediaRepository
+from boulderstat.media.pipeline import PipelineStep
+from boulderstat.media.repository import DEFAULT_LEASE_SECONDS
 from boulderstat.media.status import MediaStatus
-from boulderstat.media.storage import MediaStorage
-from boulderstat.settings import Settings
 from boulderstat.time_budget import TimeBudget
 
 logger = Logger(child=True)
@@ -89,19 +87,7 @@ def _held_by_another(document: MediaDocument, delivery_id: str | None) -> bool:
     return owner is not None and owner != delivery_id and until is not None and until > utc_now()
 
 
-class MediaProcessor:
-    def __init__(
-        self,
-        repository: MediaRepository,
-        storage: MediaStorage,
-        publisher: EventPublisher,
-        settings: Settings,
-    ) -> None:
-        self._repository = repository
-        self._storage = storage
-        self._publisher = publisher
-        self._settings = settings
-
+class MediaProcessor(PipelineStep):
     def process(
         self,
         uploaded: MediaUploaded,
@@ -250,19 +236,14 @@ class MediaProcessor:
     # -- outcomes ----------------------------------------------------------------------------
     def fail(self, document: MediaDocument, reason: str) -> ProcessingOutcome:
         """uploaded/processing -> failed for the document's version, then the failure event."""
-        logger.warning(
-            "media cannot be processed",
-            media_id=document.media_id,
-            user_id=document.user_id,
-            reason=reason,
+        failed = self._give_up(
+            document,
+            reason,
+            mark_failed=self._repository.mark_failed,
+            publish=self._publish_failed,
+            message="media cannot be processed",
         )
-        failed = self._repository.mark_failed(
-            document.user_id, document.media_id, document.etag or "", reason=reason
-        )
-        if failed is None:
-            return ProcessingOutcome.SKIPPED
-        self._publish_failed(failed)
-        return ProcessingOutcome.FAILED
+        return ProcessingOutcome.FAILED if failed else ProcessingOutcome.SKIPPED
 
     def complete(self, document: MediaDocument) -> ProcessingOutcome:
         """A finished version: re-publish only an event that did not go out."""

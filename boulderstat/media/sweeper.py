@@ -54,6 +54,7 @@ from boulderstat.media.keys import (
     parse_original_key,
 )
 from boulderstat.media.models import MediaDocument
+from boulderstat.media.pipeline import PipelineStep
 from boulderstat.media.processing import (
     MAX_ATTEMPTS,
     TOO_MANY_ATTEMPTS,
@@ -120,7 +121,7 @@ class SweepError(RuntimeError):
     """Some documents hit transient errors; the rest were swept. The next run tries again."""
 
 
-class MediaSweeper:
+class MediaSweeper(PipelineStep):
     def __init__(
         self,
         repository: MediaRepository,
@@ -134,15 +135,11 @@ class MediaSweeper:
         *,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._repository = repository
-        self._storage = storage
-        self._publisher = publisher
+        super().__init__(repository, storage, publisher, settings, clock=clock)
         self._ingest = ingest
         self._processor = processor
         self._web_renditions = web_renditions
         self._positions = positions
-        self._settings = settings
-        self._clock = clock
 
     def sweep(self, budget: TimeBudget) -> SweepReport:
         """One run: stuck documents first (climbers wait on them), then orphaned originals."""

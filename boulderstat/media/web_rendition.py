@@ -29,15 +29,12 @@ from boulderstat.events.catalog import (
     MediaWebRenditionFailed,
     MediaWebRenditionReady,
 )
-from boulderstat.events.publisher import EventPublisher
 from boulderstat.imaging import UnprocessableMedia, make_web_rendition
 from boulderstat.media.keys import derived_prefix
 from boulderstat.media.models import MediaDocument, Rendition
+from boulderstat.media.pipeline import PipelineStep
 from boulderstat.media.processing import IMMUTABLE
-from boulderstat.media.repository import MediaRepository
 from boulderstat.media.status import MediaStatus
-from boulderstat.media.storage import MediaStorage
-from boulderstat.settings import Settings
 from boulderstat.time_budget import TimeBudget
 
 logger = Logger(child=True)
@@ -54,19 +51,7 @@ class WebRenditionOutcome(StrEnum):
     SKIPPED = "skipped"  # nothing to do: not due, done, superseded or deleted
 
 
-class WebRenditionMaker:
-    def __init__(
-        self,
-        repository: MediaRepository,
-        storage: MediaStorage,
-        publisher: EventPublisher,
-        settings: Settings,
-    ) -> None:
-        self._repository = repository
-        self._storage = storage
-        self._publisher = publisher
-        self._settings = settings
-
+class WebRenditionMaker(PipelineStep):
     def make(self, processed: MediaProcessed, budget: TimeBudget) -> WebRenditionOutcome:
         user_id, media_id, etag = processed.user_id, processed.media_id, processed.etag
         document = self._repository.get(user_id, media_id)
@@ -122,19 +107,14 @@ class WebRenditionMaker:
     def fail(self, document: MediaDocument, reason: str) -> WebRenditionOutcome:
         """pending/processing -> failed for the document's version, then the failure event;
         the media stays `ready` with its poster."""
-        logger.warning(
-            "web rendition cannot be made",
-            media_id=document.media_id,
-            user_id=document.user_id,
-            reason=reason,
+        failed = self._give_up(
+            document,
+            reason,
+            mark_failed=self._repository.fail_web_rendition,
+            publish=self._publish,
+            message="web rendition cannot be made",
         )
-        failed = self._repository.fail_web_rendition(
-            document.user_id, document.media_id, document.etag or "", reason=reason
-        )
-        if failed is None:
-            return WebRenditionOutcome.SKIPPED
-        self._publish(failed)
-        return WebRenditionOutcome.FAILED
+        return WebRenditionOutcome.FAILED if failed else WebRenditionOutcome.SKIPPED
 
     def complete(self, document: MediaDocument) -> WebRenditionOutcome:
         """A finished web rendition: re-publish only an event that did not go out."""

@@ -10,9 +10,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from boulderstat.adapters.aws import aws_client
 from boulderstat.adapters.connections import per_container
@@ -39,14 +37,14 @@ from boulderstat.http_api import (
     create_http_app,
     responses,
 )
-from boulderstat.observability import lambda_handler, metrics
+from boulderstat.observability import http_handler, metrics
 from boulderstat.revisions import IfMatch, etag
 from boulderstat.settings import get_settings
 
-app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
+app = create_http_app(
+    max_body_bytes=get_settings().max_body_bytes, tags=["climbs"], security=COGNITO_SECURITY
+)
 
-TAGS = ["climbs"]
-SECURITY = COGNITO_SECURITY
 ClimbIdPath = Annotated[
     str, Path(alias="climbId", pattern=CLIMB_ID_PATTERN, description="The climb's id.")
 ]
@@ -88,8 +86,6 @@ def climb_service() -> ClimbService:
 
 @app.get(
     "/climbs",
-    tags=TAGS,
-    security=SECURITY,
     summary="List my climbs, newest first",
     description=(
         "Ordered by climb_date, newest first; climbs of the same day by when they were logged, "
@@ -105,8 +101,6 @@ def list_climbs(filters: Annotated[ClimbQuery, Query()]) -> ClimbPage:
 @app.post(
     "/climbs",
     status_code=201,
-    tags=TAGS,
-    security=SECURITY,
     summary="Log a climb",
     description=(
         "422 also when the climb breaks a rule: a flash takes exactly 1 attempt; climb_date is "
@@ -122,8 +116,6 @@ def create_climb(climb: NewClimb) -> Response[Climb]:
 
 @app.get(
     "/climbs/stats",
-    tags=TAGS,
-    security=SECURITY,
     summary="My hardest send, grade pyramid, outcomes, sessions and this week",
     description=(
         "`from`/`to` (inclusive, default all time) narrow climbs, hiscore, pyramid, outcomes "
@@ -139,8 +131,6 @@ def climb_stats(period: Annotated[StatsQuery, Query()]) -> ClimbStats:
 
 @app.get(
     "/climbs/<climbId>",
-    tags=TAGS,
-    security=SECURITY,
     summary="Get one climb",
     responses=_climb(200, "The climb.", NOT_FOUND),
 )
@@ -150,8 +140,6 @@ def get_climb(climb_id: ClimbIdPath) -> Response[Climb]:
 
 @app.patch(
     "/climbs/<climbId>",
-    tags=TAGS,
-    security=SECURITY,
     summary="Change some fields of a climb",
     description=(
         "Send the climb's ETag as `If-Match` to change exactly the version you read: 412 if it "
@@ -173,8 +161,6 @@ def update_climb(
 @app.delete(
     "/climbs/<climbId>",
     status_code=204,
-    tags=TAGS,
-    security=SECURITY,
     summary="Delete a climb",
     description="With `If-Match`, only the revision it names is deleted (412 otherwise).",
     responses=responses(204, "Deleted.", NOT_FOUND | CHANGE_ERRORS),
@@ -184,6 +170,4 @@ def delete_climb(climb_id: ClimbIdPath, if_match: IfMatchHeader = None) -> Respo
     return Response(status_code=204)
 
 
-@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+handler = http_handler(app)

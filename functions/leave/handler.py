@@ -15,8 +15,9 @@ from boulderstat.observability import lambda_handler, logger
 from boulderstat.settings import get_settings
 from boulderstat.time_budget import TimeBudget
 
-app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
-TAGS = ["community"]
+app = create_http_app(
+    max_body_bytes=get_settings().max_body_bytes, tags=["community"], security=COGNITO_SECURITY
+)
 # Time kept back from the invocation for writing the job's progress and answering.
 MARGIN_SECONDS = 3.0
 
@@ -27,8 +28,6 @@ def leaving() -> AccountDeletion:
 
 @app.delete(
     "/me",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Delete my account and everything of mine",
     description=(
         "Removes profile, climbs, media (originals and renditions), follows both ways, likes, "
@@ -56,8 +55,6 @@ def delete_me() -> Response[DeletionView]:
 
 @app.get(
     "/me/deletion",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Progress of my account deletion",
     responses=responses(200, "The job's progress.", {404: "No account deletion was requested."}),
 )

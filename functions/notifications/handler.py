@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from boulderstat.api_examples import examples
-from boulderstat.community.api import PageQuery
+from boulderstat.community.api import NotificationsQuery
 from boulderstat.community.notifications import MarkRead, NotificationPage
 from boulderstat.community.wiring import community
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
@@ -32,7 +32,7 @@ class Marked(BaseModel):
     summary="My notifications, newest first",
     responses=responses(200, "One page of my notifications."),
 )
-def list_notifications(page: Annotated[PageQuery, Query()]) -> NotificationPage:
+def list_notifications(page: Annotated[NotificationsQuery, Query()]) -> NotificationPage:
     return community().notifier.page(caller_id(app), after=page.after, limit=page.limit)
 
 

@@ -12,10 +12,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventRecord
 
-from boulderstat.adapters.aws import aws_client
-from boulderstat.adapters.connections import per_container
-from boulderstat.adapters.mongo import mongo_database
-from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.ingest import (
     IngestOutcome,
     IngestService,
@@ -24,10 +20,8 @@ from boulderstat.media.ingest import (
     raise_for_errors,
 )
 from boulderstat.media.keys import decode_notification_key
-from boulderstat.media.repository import MediaRepository
-from boulderstat.media.storage import MediaStorage
+from boulderstat.media.wiring import media_pipeline
 from boulderstat.observability import lambda_handler, logger, metrics
-from boulderstat.settings import get_settings
 
 _METRIC_NAMES = {
     IngestOutcome.UPLOADED: "UploadAccepted",
@@ -37,17 +31,6 @@ _METRIC_NAMES = {
     IngestOutcome.FOREIGN_KEY: "ObjectIgnored",
     IngestOutcome.UNKNOWN_MEDIA: "OrphanRemoved",
 }
-
-
-@per_container
-def ingest_service() -> IngestService:
-    settings = get_settings()
-    return IngestService(
-        MediaRepository(mongo_database(settings)),
-        MediaStorage(aws_client("s3", settings), settings.media_bucket),
-        EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
-        settings,
-    )
 
 
 def object_created(record: S3EventRecord) -> ObjectCreated:
@@ -73,7 +56,7 @@ def handler(event: S3Event, context: Any) -> dict[str, Any]:
         except (KeyError, TypeError, ValueError):  # not a record S3 would send: never retried
             logger.warning("malformed S3 record ignored", event_name=record.event_name)
             metrics.add_metric(name="ObjectIgnored", unit=MetricUnit.Count, value=1)
-    report = ingest_batch(ingest_service(), notifications)
+    report = ingest_batch(media_pipeline().step(IngestService), notifications)
     for outcome in report.outcomes:
         metrics.add_metric(name=_METRIC_NAMES[outcome], unit=MetricUnit.Count, value=1)
     if report.errors:

@@ -1,29 +1,31 @@
 """Likes and comments: /climbs/{climbId}/like, /climbs/{climbId}/comments[/{commentId}[/like]].
 Thin: the climb's visibility, blocks and who may delete what are `Likes`/`Comments` rules."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from boulderstat.community.api import NOT_FOUND, ClimbIdPath, CommentIdPath, PageQuery
+from boulderstat.community.api import NOT_FOUND, ClimbIdPath, CommentIdPath, CommentsQuery
 from boulderstat.community.comments import CommentPage, CommentView, NewComment
 from boulderstat.community.likes import LikeState
 from boulderstat.community.wiring import community
-from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
-from boulderstat.observability import lambda_handler
+from boulderstat.http_api import (
+    COGNITO_SECURITY,
+    caller_id,
+    create_http_app,
+    responses,
+)
+from boulderstat.observability import http_handler
 from boulderstat.settings import get_settings
 
-app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
-TAGS = ["reactions"]
+app = create_http_app(
+    max_body_bytes=get_settings().max_body_bytes, tags=["reactions"], security=COGNITO_SECURITY
+)
 
 
 @app.put(
     "/climbs/<climbId>/like",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Like a climb (idempotent)",
     responses=responses(200, "Liked, with the like count.", NOT_FOUND),
 )
@@ -33,8 +35,6 @@ def like_climb(climb_id: ClimbIdPath) -> LikeState:
 
 @app.delete(
     "/climbs/<climbId>/like",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Take a like back (idempotent)",
     responses=responses(200, "Not liked, with the like count.", NOT_FOUND),
 )
@@ -44,20 +44,16 @@ def unlike_climb(climb_id: ClimbIdPath) -> LikeState:
 
 @app.get(
     "/climbs/<climbId>/comments",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Comments on a climb, oldest first",
     responses=responses(200, "One page of comments.", NOT_FOUND),
 )
-def list_comments(climb_id: ClimbIdPath, page: Annotated[PageQuery, Query()]) -> CommentPage:
+def list_comments(climb_id: ClimbIdPath, page: Annotated[CommentsQuery, Query()]) -> CommentPage:
     return community().comments.page(caller_id(app), climb_id, after=page.after, limit=page.limit)
 
 
 @app.post(
     "/climbs/<climbId>/comments",
     status_code=201,
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Comment on a climb",
     responses=responses(201, "The comment.", NOT_FOUND),
 )
@@ -67,8 +63,6 @@ def post_comment(climb_id: ClimbIdPath, comment: NewComment) -> CommentView:
 
 @app.delete(
     "/climbs/<climbId>/comments/<commentId>",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Delete a comment (its author or the climb's owner)",
     responses=responses(204, "Deleted.", NOT_FOUND),
 )
@@ -79,8 +73,6 @@ def delete_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> Response
 
 @app.put(
     "/climbs/<climbId>/comments/<commentId>/like",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Like a comment (idempotent)",
     responses=responses(200, "Liked, with the like count.", NOT_FOUND),
 )
@@ -90,8 +82,6 @@ def like_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
 
 @app.delete(
     "/climbs/<climbId>/comments/<commentId>/like",
-    tags=TAGS,
-    security=COGNITO_SECURITY,
     summary="Take a like on a comment back (idempotent)",
     responses=responses(200, "Not liked, with the like count.", NOT_FOUND),
 )
@@ -99,6 +89,4 @@ def unlike_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeStat
     return community().likes.unlike_comment(caller_id(app), climb_id, comment_id)
 
 
-@lambda_handler(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+handler = http_handler(app)

@@ -12,28 +12,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import envelopes, parse
 
-from boulderstat.adapters.aws import aws_client
-from boulderstat.adapters.connections import per_container
-from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.catalog import MediaUploaded
-from boulderstat.events.publisher import EventBridgePublisher
 from boulderstat.media.processing import MediaProcessor
-from boulderstat.media.repository import MediaRepository
-from boulderstat.media.storage import MediaStorage
+from boulderstat.media.wiring import media_pipeline
 from boulderstat.observability import lambda_handler, logger, metrics
-from boulderstat.settings import get_settings
-from boulderstat.time_budget import TimeBudget
-
-
-@per_container
-def processor() -> MediaProcessor:
-    settings = get_settings()
-    return MediaProcessor(
-        MediaRepository(mongo_database(settings)),
-        MediaStorage(aws_client("s3", settings), settings.media_bucket),
-        EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
-        settings,
-    )
 
 
 @lambda_handler
@@ -43,12 +25,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     )
     logger.append_keys(media_id=uploaded.media_id, user_id=uploaded.user_id)
     remaining_ms = context.get_remaining_time_in_millis()
-    budget = TimeBudget.before_timeout(
-        remaining_ms, margin_seconds=get_settings().processing_margin_seconds
-    )
-    outcome = processor().process(
+    media = media_pipeline()
+    outcome = media.step(MediaProcessor).process(
         uploaded,
-        budget,
+        media.budget(remaining_ms),
         delivery_id=event.get("id"),  # the same for Lambda's retries of this event
         lease_seconds=remaining_ms / 1000,  # this delivery cannot run longer
     )

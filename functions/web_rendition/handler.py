@@ -13,28 +13,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import envelopes, parse
 
-from boulderstat.adapters.aws import aws_client
-from boulderstat.adapters.connections import per_container
-from boulderstat.adapters.mongo import mongo_database
 from boulderstat.events.catalog import MediaProcessed
-from boulderstat.events.publisher import EventBridgePublisher
-from boulderstat.media.repository import MediaRepository
-from boulderstat.media.storage import MediaStorage
 from boulderstat.media.web_rendition import WebRenditionMaker
+from boulderstat.media.wiring import media_pipeline
 from boulderstat.observability import lambda_handler, logger, metrics
-from boulderstat.settings import get_settings
-from boulderstat.time_budget import TimeBudget
-
-
-@per_container
-def maker() -> WebRenditionMaker:
-    settings = get_settings()
-    return WebRenditionMaker(
-        MediaRepository(mongo_database(settings)),
-        MediaStorage(aws_client("s3", settings), settings.media_bucket),
-        EventBridgePublisher(aws_client("events", settings), settings.event_bus_name),
-        settings,
-    )
 
 
 @lambda_handler
@@ -43,11 +25,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
         event, model=MediaProcessed, envelope=envelopes.EventBridgeEnvelope
     )
     logger.append_keys(media_id=processed.media_id, user_id=processed.user_id)
-    budget = TimeBudget.before_timeout(
-        context.get_remaining_time_in_millis(),
-        margin_seconds=get_settings().processing_margin_seconds,
-    )
-    outcome = maker().make(processed, budget)
+    media = media_pipeline()
+    budget = media.budget(context.get_remaining_time_in_millis())
+    outcome = media.step(WebRenditionMaker).make(processed, budget)
     metrics.add_metric(name=f"WebRendition{outcome.value.title()}", unit=MetricUnit.Count, value=1)
     logger.info("web rendition finished", outcome=outcome.value)
     return {"media_id": processed.media_id, "outcome": outcome.value}

@@ -7,12 +7,15 @@ Events are written out as API Gateway (HTTP API, payload 2.0) sends them; the ap
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from pymongo import MongoClient
 
+from boulderstat.community.profiles import CLIMBER_ID_PATTERN
 from boulderstat.http_api import caller_id, create_http_app
+from boulderstat.media.keys import parse_original_key
 
 
 def _event(path: str, claims: dict[str, str] | None) -> dict[str, Any]:
@@ -106,3 +109,16 @@ def test_other_exceptions_still_crash_the_invocation() -> None:
     """Not turned into a 503 (or anything else): Lambda logs the crash, API Gateway says 500."""
     with pytest.raises(ZeroDivisionError, match="a bug"):
         _app().resolve(_event("/bug", {"sub": "user-1"}), {})
+
+
+@pytest.mark.parametrize(("length", "valid"), [(1, True), (36, True), (64, True), (65, False)])
+def test_a_user_id_has_one_rule_for_the_caller_a_climber_path_and_a_key(
+    length: int, valid: bool
+) -> None:
+    """A caller whose id a climber path or an S3 key would refuse is refused up front."""
+    user_id = "a" * length
+    response = _app().resolve(_event("/whoami", {"sub": user_id, "token_use": "id"}), {})
+    assert response["statusCode"] == (200 if valid else 401)
+    assert bool(re.fullmatch(CLIMBER_ID_PATTERN, user_id)) is valid
+    key = f"uploads/{user_id}/0190f0e1c2b37a4c8d9e0f1a2b3c4d5e.jpg"
+    assert (parse_original_key(key) is not None) is valid

@@ -628,6 +628,20 @@ def test_the_local_schedule_invokes_the_sweeper_with_a_scheduled_event() -> None
     assert event["resources"] == ["arn:aws:events:eu-west-1:123456789012:rule/r"]
 
 
+def test_a_paused_schedule_starts_no_run_until_resumed() -> None:
+    called = threading.Event()
+    schedule = PeriodicSweeps(
+        lambda name, event: called.set(), region="eu-west-1", rule="r", interval=0.01
+    )
+    try:
+        with schedule.paused():
+            schedule.start()
+            assert not called.wait(0.5)  # fifty intervals: none ran
+        assert called.wait(5)
+    finally:
+        schedule.stop()
+
+
 # ------------------------------------------------------------------------------ on the stack
 
 

@@ -1,5 +1,5 @@
-"""Climb cursors round-trip the sort key and refuse anything the API did not issue, with the
-one reason every list route gives (boulderstat.pagination)."""
+"""(date, id) cursors round-trip the sort key and refuse anything their list did not issue (another
+list's cursor too), with the one reason every list route gives (boulderstat.pagination)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from boulderstat.climbs.cursor import PageKey, decode_cursor, encode_cursor
+from boulderstat.climbs.cursor import CLIMBS, PageKey, decode_cursor, encode_cursor
 from boulderstat.errors import InvalidCursor
 from boulderstat.media.library import encode_cursor as media_cursor
 
@@ -22,8 +22,8 @@ def _b64(payload: object) -> str:
 
 
 def test_round_trip_is_url_safe_and_unpadded() -> None:
-    cursor = encode_cursor(KEY)
-    assert decode_cursor(cursor) == KEY
+    cursor = encode_cursor(KEY, CLIMBS)
+    assert decode_cursor(cursor, CLIMBS) == KEY
     assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -43,10 +43,25 @@ def test_round_trip_is_url_safe_and_unpadded() -> None:
         _b64({"v": 1, "l": "climbs", "k": ["2026-05-01", "ZZZ"]}),
         _b64({"v": 1, "l": "climbs", "k": ["2026-05-01"]}),
         media_cursor("0190f0e1c2b37a4c8d9e0f1a2b3c4d5e"),  # another list's cursor
+        _b64({"v": 1, "l": "feed", "k": ["2026-05-01", KEY.climb_id]}),  # GET /feed's
         base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode(),  # far too long
     ],
 )
 def test_bad_cursors_are_rejected_with_one_reason(cursor: str) -> None:
     with pytest.raises(InvalidCursor, match=REASON) as raised:
-        decode_cursor(cursor)
+        decode_cursor(cursor, CLIMBS)
     assert (raised.value.status, raised.value.code) == (400, "invalid_cursor")
+
+
+LISTINGS = ["climbs", "feed", "feed-discover", "climber-climbs", "comments", "notifications"]
+
+
+@pytest.mark.parametrize("listing", LISTINGS)
+def test_a_cursor_decodes_only_in_the_list_it_names(listing: str) -> None:
+    cursor = _b64({"v": 1, "l": listing, "k": ["2026-05-01", KEY.climb_id]})
+    assert decode_cursor(cursor, listing) == KEY
+    assert decode_cursor(encode_cursor(KEY, listing), listing) == KEY
+    for other in LISTINGS:
+        if other != listing:
+            with pytest.raises(InvalidCursor, match=REASON):
+                decode_cursor(cursor, other)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pymongo.database import Database
 
-from boulderstat.climbs.cursor import PageKey, encode_cursor
+from boulderstat.climbs.cursor import CLIMBS, PageKey, encode_cursor
 from boulderstat.climbs.models import Climb, ClimbChanges, ClimbQuery, NewClimb
 from boulderstat.climbs.repository import COLLECTION, ClimbRepository
 from boulderstat.climbs.service import ClimbService
@@ -268,7 +268,7 @@ def test_a_cursor_never_reaches_another_users_climbs(service: ClimbService, user
     mine = _log(service, user, [0, 1])
     other = f"user-{uuid.uuid4().hex}"
     _log(service, other, [0, 1, 2])
-    cursor = encode_cursor(PageKey(mine[0].climb_date, mine[0].climb_id))
+    cursor = encode_cursor(PageKey(mine[0].climb_date, mine[0].climb_id), CLIMBS)
     page = service.list_page(user, ClimbQuery.model_validate({"cursor": cursor}))
     assert [c.climb_id for c in page.items] == [mine[1].climb_id]
 
