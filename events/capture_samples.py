@@ -31,7 +31,6 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from boulderstat.media.ids import new_media_id  # noqa: E402
 
 from boulderstat.client import BoulderStatClient  # noqa: E402
 from boulderstat.events.catalog import (  # noqa: E402
