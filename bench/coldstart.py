@@ -1,12 +1,17 @@
 """Cold starts: `python -m bench.coldstart [--runs N]` prints a Markdown table. Asserts nothing.
 
-Each case is one fresh Python process (bench.coldstart_case) that imports a handler module and
+Each case is one fresh Python process (bench/coldstart_case.py) that imports a handler module and
 calls it once with a realistic event against the local stack (moto + nx-27017, started here),
 so the first invocation pays what Lambda's does: building clients, the first MongoDB round
-trip. Every handler is compared with a minimal Powertools HTTP resolver (bench.coldstart_reference)
+trip. Every handler is compared with a minimal Powertools HTTP resolver (coldstart_reference)
 measured in the same run, so a busy or fast machine shifts both. Cases run interleaved, N rounds;
 min and median are printed. Tracing is off as outside Lambda (POWERTOOLS_TRACE_DISABLED), except
 in the "tracing on" row, which fakes the Lambda environment so Powertools loads the X-Ray SDK.
+
+Every case process sees what a Lambda function sees, not the dev virtualenv: `python -S` with
+the packaged function code and the runtime dependencies only (bench.lambda_package). The floor
+rows (coldstart_floor) add to the reference only what a MongoDB-backed API function cannot
+avoid; the SnapStart row is a request's cost after a restore (the hooks, then the first call).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import lambda_package
 from bench.measure import ROOT
 
 USER = "bench-climber"
@@ -35,6 +41,8 @@ class Case:
     event: dict[str, Any]
     env: dict[str, str]
     goal: float | None  # the total's ratio to the reference we aim for
+    sources_only: bool = False  # no bytecode for the function code and the layer
+    snapstart: bool = False  # the import is in the snapshot: time the restore and first call
 
 
 def _http_event(
@@ -54,7 +62,7 @@ def _http_event(
     return build_event(route, request, {}, claims, source_ip="127.0.0.1")
 
 
-def _cases(settings: Any, empty_cache: Path) -> list[Case]:
+def _cases(settings: Any, task_root: Path) -> list[Case]:
     bucket = settings.media_bucket
     unknown_key = f"uploads/{USER}/{uuid.uuid4().hex}.jpg"
     s3_event = {
@@ -78,21 +86,36 @@ def _cases(settings: Any, empty_cache: Path) -> list[Case]:
     uploaded["detail"]["key"] = f"uploads/{USER}/{uploaded['detail']['media_id']}.jpg"
     photo = {"content_type": "image/jpeg", "size": 123_456, "filename": "send.jpg"}
     lambda_env = {
-        "LAMBDA_TASK_ROOT": str(ROOT),
+        "LAMBDA_TASK_ROOT": str(task_root),
         "POWERTOOLS_TRACE_DISABLED": "false",
         "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;"
         "Sampled=1",
     }
-    # Lambda's /opt is read-only and the layer ships no bytecode: every module is compiled
-    # from source on each cold start. An empty, unwritable bytecode cache does the same here.
-    no_bytecode = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(empty_cache)}
+    # Lambda's /opt and /var/task are read-only: without bytecode in the package, every module
+    # is compiled from source on each cold start. Sources-only trees do the same here.
+    no_bytecode = {"PYTHONDONTWRITEBYTECODE": "1"}
+    floor = "pydantic,pymongo"
     origin = settings.allowed_origins[0]
     return [
         Case(
             "reference: minimal Powertools resolver",
-            "bench.coldstart_reference",
+            "coldstart_reference",
             _http_event("GET", "/ping"),
             {},
+            goal=None,
+        ),
+        Case(
+            "floor: reference + pydantic + pymongo + 1 query",
+            "coldstart_floor",
+            _http_event("GET", "/ping"),
+            {"BENCH_FLOOR": floor},
+            goal=None,
+        ),
+        Case(
+            "floor, with Powertools validation on",
+            "coldstart_floor",
+            _http_event("GET", "/ping"),
+            {"BENCH_FLOOR": f"{floor},validation"},
             goal=None,
         ),
         Case(
@@ -152,11 +175,28 @@ def _cases(settings: Any, empty_cache: Path) -> list[Case]:
             goal=2.5,
         ),
         Case(
-            "climbs, no .pyc (as from the deps layer)",
+            "climbs, no .pyc (code and layer as shipped today)",
             "functions.climbs.handler",
             _http_event("GET", "/climbs"),
             no_bytecode,
             goal=None,
+            sources_only=True,
+        ),
+        Case(
+            "climbs, SnapStart: restore hooks + first call",
+            "functions.climbs.handler",
+            _http_event("GET", "/climbs"),
+            {},
+            goal=None,
+            snapstart=True,
+        ),
+        Case(
+            "upload_url, SnapStart: restore hooks + first call",
+            "functions.upload_url.handler",
+            _http_event("POST", "/media/uploads", body=photo),
+            {},
+            goal=None,
+            snapstart=True,
         ),
         Case(
             "climbs, tracing on (X-Ray SDK loaded)",
@@ -168,14 +208,17 @@ def _cases(settings: Any, empty_cache: Path) -> list[Case]:
     ]
 
 
-def _run(case: Case, env: dict[str, str], folder: Path, index: int) -> dict[str, Any]:
+def _run(
+    case: Case, env: dict[str, str], paths: list[Path], folder: Path, index: int
+) -> dict[str, Any]:
     event_path = folder / f"event-{index}.json"
     out_path = folder / f"out-{index}.json"
     event_path.write_text(json.dumps(case.event))
+    runner = [sys.executable, "-S", str(paths[1] / "coldstart_case.py"), case.module]
     subprocess.run(
-        [sys.executable, "-m", "bench.coldstart_case", case.module, str(event_path), str(out_path)],
-        cwd=ROOT,
-        env={**env, **case.env},
+        [*runner, str(event_path), str(out_path), *(["snapstart"] if case.snapstart else [])],
+        cwd=folder,
+        env={**env, **case.env, "PYTHONPATH": os.pathsep.join(map(str, paths))},
         check=True,
         timeout=120,
         stdout=subprocess.DEVNULL,
@@ -207,18 +250,16 @@ def main() -> None:
             "POWERTOOLS_METRICS_NAMESPACE": "BoulderStat/bench",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
         }
-        env.pop("LAMBDA_TASK_ROOT", None)
-        cases = [  # every case whose module this checkout has (older ones lack some functions)
-            case
-            for case in _cases(stack.settings, Path(folder) / "no-pycache")
-            if (ROOT / f"{case.module.replace('.', '/')}.py").exists()
-        ]
+        for name in ("LAMBDA_TASK_ROOT", "PYTHONHOME", "VIRTUAL_ENV"):
+            env.pop(name, None)
+        compiled, sources = lambda_package.search_paths(Path(folder))
+        cases = _cases(stack.settings, compiled[0])
         results: dict[str, list[dict[str, Any]]] = {case.label: [] for case in cases}
         for _ in range(args.runs):
             for index, case in enumerate(cases):
-                results[case.label].append(_run(case, env, Path(folder), index))
+                paths = sources if case.sources_only else compiled
+                results[case.label].append(_run(case, env, paths, Path(folder), index))
 
     def ms(label: str, key: str, pick: Any) -> float:
         runs = results[label]
@@ -229,9 +270,9 @@ def main() -> None:
     reference = cases[0].label
     print(f"\n### Cold start: import + first invocation, fresh process ({args.runs} runs)\n")
     print("Times in ms as min / median; ratios of the medians to the reference's.\n")
-    _row("case", "import", "first call", "total", "import ratio", "total ratio", "goal", "loaded",
-         "status")  # fmt: skip
-    _row("---", "---:", "---:", "---:", "---:", "---:", "---", "---", "---")
+    _row("case", "import", "first call", "total", "import ratio", "total ratio", "CPU total",
+         "CPU ratio", "goal", "loaded", "status")  # fmt: skip
+    _row("---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---", "---")
     for case in cases:
         label = case.label
         cells = []
@@ -241,6 +282,8 @@ def main() -> None:
             f"{ms(label, key, statistics.median) / ms(reference, key, statistics.median):.2f}x"
             for key in ("import_ms", "total_ms")
         ]
+        cpu = ms(label, "cpu_ms", statistics.median)
+        ratios += [f"{cpu:.0f}", f"{cpu / ms(reference, 'cpu_ms', statistics.median):.2f}x"]
         last = results[label][-1]
         loaded = [
             name
@@ -261,7 +304,10 @@ def main() -> None:
         _row(label, *cells, *ratios, goal, ", ".join(loaded) or "-", last["status"] or "-")
     print(
         "\n- goal: API handlers ≤ 1.5x the reference, thumbnail ≤ 2.5x. `loaded`: heavy "
-        "libraries in sys.modules after the first call."
+        "libraries in sys.modules after the first call. CPU: the case process's own CPU time "
+        "for import + first call (median), which a busy machine inflates least. Every case runs "
+        "on the packaged code and the runtime dependencies only (`python -S`), with bytecode "
+        "unless it says not."
     )
 
 

@@ -38,6 +38,7 @@ from boulderstat.errors import (
     UnsupportedMediaType,
 )
 from boulderstat.ids import USER_ID_CHARS
+from boulderstat.models import Model
 
 logger = Logger()
 
@@ -64,7 +65,7 @@ IfMatchHeader = Annotated[
 ]
 
 
-class ErrorProblem(BaseModel):
+class ErrorProblem(Model):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"location": "query.limit", "reason": "must be <= 100"}]}
     )
@@ -73,7 +74,7 @@ class ErrorProblem(BaseModel):
     reason: str
 
 
-class ApiError(BaseModel):
+class ApiError(Model):
     """The body of every error response our functions answer (one shape for every status)."""
 
     model_config = ConfigDict(
@@ -101,7 +102,7 @@ class ApiError(BaseModel):
     errors: list[ErrorProblem] | None = Field(None, description="Validation errors only.")
 
 
-class AuthorizerRejection(BaseModel):
+class AuthorizerRejection(Model):
     """What API Gateway's JWT authorizer answers itself, before any function runs, when the
     token is missing, malformed, expired or from another pool. Not an `ApiError`: we do not
     write it (AWS sends `{"message":"Unauthorized"}` and a `WWW-Authenticate` header)."""

@@ -1,9 +1,7 @@
 """Logger, Metrics and Tracer for every function, and the one decorator that wires them.
 
-One place instead of the same three lines and three decorators in every handler. Tracing follows
-Powertools' own rule (off outside Lambda and with POWERTOOLS_TRACE_DISABLED=true), but when it is
-off we do not build a Powertools Tracer at all: its constructor loads the X-Ray SDK (~200 ms of
-every cold start) even when disabled. `tests/unit/test_cold_imports.py` keeps it that way.
+One place instead of the same three lines and three decorators in every handler. The tracer
+(and why it is not always a Powertools Tracer) is boulderstat/tracing.py's.
 """
 
 from __future__ import annotations
@@ -14,37 +12,16 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.tracing.tracer import Tracer
+
+from boulderstat.tracing import tracer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
-def tracing_enabled() -> bool:
-    """Powertools' rule, read from the environment once per container."""
-    return not Tracer._is_tracer_disabled()  # pinned Powertools; a static method, no X-Ray
-
-
-class TracingOff:
-    """What a disabled Powertools Tracer does (nothing), without importing the X-Ray SDK."""
-
-    disabled = True
-
-    def capture_lambda_handler(self, handler: F | None = None, **_: Any) -> Any:
-        return handler if handler is not None else (lambda function: function)
-
-    def capture_method(self, method: F | None = None, **_: Any) -> Any:
-        return method if method is not None else (lambda function: function)
-
-    def put_annotation(self, key: str, value: Any) -> None:
-        """Annotations only exist in traces."""
-
-    def put_metadata(self, key: str, value: Any, namespace: str | None = None) -> None:
-        """Metadata only exists in traces."""
+__all__ = ["http_handler", "lambda_handler", "logger", "metrics", "tracer"]
 
 
 logger = Logger()
 metrics = Metrics()
-tracer: Any = Tracer() if tracing_enabled() else TracingOff()
 
 
 def lambda_handler(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from boulderstat.adapters.connections import on_drop, per_container
 from boulderstat.adapters.parameters import secure_parameter
 from boulderstat.settings import Settings
+from boulderstat.tracing import trace_calls_of
 
 if TYPE_CHECKING:
     from pymongo import MongoClient
@@ -26,6 +27,7 @@ def _mongodb_uri(settings: Settings) -> str:
 
 @per_container
 def mongo_database(settings: Settings) -> Database:
+    trace_calls_of("pymongo")
     from pymongo import MongoClient
 
     timeout = settings.mongodb_timeout_ms

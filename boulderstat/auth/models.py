@@ -5,14 +5,15 @@ Token fields are `repr=False`: a model that ends up in a log line or a traceback
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
 from boulderstat.auth.pkce import VERIFIER_SHAPE
+from boulderstat.models import Model
 
 
-class CodeExchange(BaseModel):
+class CodeExchange(Model):
     """POST /auth/token: what the web app got back from the hosted UI, plus its PKCE verifier."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.CODE_EXCHANGE))
@@ -23,7 +24,7 @@ class CodeExchange(BaseModel):
     code_verifier: str = Field(pattern=VERIFIER_SHAPE.pattern, repr=False)
 
 
-class SessionTokens(BaseModel):
+class SessionTokens(Model):
     """The body of /auth/token and /auth/refresh. The refresh token is only ever a cookie."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.SESSION_TOKENS))
@@ -34,7 +35,7 @@ class SessionTokens(BaseModel):
     token_type: str = "Bearer"
 
 
-class CognitoTokens(BaseModel):
+class CognitoTokens(Model):
     """Cognito's /oauth2/token answer (authorization_code or refresh_token grant)."""
 
     model_config = ConfigDict(extra="ignore")

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -32,6 +31,7 @@ from boulderstat.api_examples import examples
 from boulderstat.climbs.cursor import CLIMB_ID_PATTERN, ClimbCursor
 from boulderstat.climbs.grades import Grade, grade_label
 from boulderstat.json_values import LINE_PATTERN, TEXT_PATTERN, DocumentedPattern, json_int
+from boulderstat.models import Model
 from boulderstat.pagination import PageLimit
 
 MAX_ATTEMPTS = 999
@@ -180,7 +180,7 @@ Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
 MediaIds = Annotated[list[MediaId], Field(max_length=MAX_MEDIA), AfterValidator(_unique)]
 
 
-class Location(BaseModel):
+class Location(Model):
     """Where the climb is: a gym or an outdoor crag, optionally an area/sector within it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=examples(ex.LOCATION))
@@ -219,7 +219,7 @@ def _changes_schema(schema: dict[str, Any]) -> None:
             field.pop("default", None)
 
 
-class NewClimb(BaseModel):
+class NewClimb(Model):
     """A climb as the climber logs it (POST /climbs)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_new_climb_schema)
@@ -251,7 +251,7 @@ class NewClimb(BaseModel):
 _NULLABLE = frozenset({"angle", "location"})
 
 
-class ClimbChanges(BaseModel):
+class ClimbChanges(Model):
     """A partial update (PATCH): only the fields sent change; `angle`/`location` may be null to
     clear them, every other field must have a value if present."""
 
@@ -294,7 +294,7 @@ class ClimbChanges(BaseModel):
 
 
 # -- responses ----------------------------------------------------------------------------------
-class WithGradeLabel(BaseModel):
+class WithGradeLabel(Model):
     """Responses show the V label beside every stored grade number (the subclass declares
     `grade` where its fields belong, so field order in responses stays the model's own)."""
 
@@ -327,7 +327,7 @@ class Climb(NewClimb, WithGradeLabel):
         return NewClimb.model_validate(self.model_dump(include=set(NewClimb.model_fields)))
 
 
-class ClimbPage(BaseModel):
+class ClimbPage(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.CLIMB_PAGE))
 
     items: list[Climb]
@@ -337,7 +337,7 @@ class ClimbPage(BaseModel):
 
 
 # -- query strings ------------------------------------------------------------------------------
-class DateRange(BaseModel):
+class DateRange(Model):
     """`from`/`to` as inclusive climb dates; either may be left open."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.DATE_RANGE))

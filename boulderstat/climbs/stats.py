@@ -16,11 +16,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
 from boulderstat.climbs.models import SENT, ClimbId, DateRange, IsoDate, Outcome, WithGradeLabel
+from boulderstat.models import Model
 
 WEEK_LIST_LIMIT = 100
 
@@ -42,7 +43,7 @@ class GradeSends(WithGradeLabel):
     sends: int
 
 
-class OutcomeCounts(BaseModel):
+class OutcomeCounts(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.OUTCOME_COUNTS))
 
     flash: int = 0
@@ -50,7 +51,7 @@ class OutcomeCounts(BaseModel):
     project: int = 0
 
 
-class PeriodSummary(BaseModel):
+class PeriodSummary(Model):
     climbs: int = Field(description="Climbs logged in the period, any outcome.")
     hiscore: ClimbSummary | None = Field(description="Hardest send; null without sends.")
     pyramid: list[GradeSends] = Field(description="Sends per grade, easiest first.")
@@ -58,7 +59,7 @@ class PeriodSummary(BaseModel):
     sessions: int = Field(description="Distinct climb dates in the period.")
 
 
-class Week(BaseModel):
+class Week(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.WEEK))
 
     start: IsoDate = Field(description="Monday of the current ISO week (UTC).")

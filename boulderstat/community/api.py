@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
 
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
@@ -21,6 +21,7 @@ from boulderstat.climbs.cursor import (
     page_cursor,
 )
 from boulderstat.community.profiles import CLIMBER_ID_PATTERN
+from boulderstat.models import Model
 from boulderstat.pagination import PAGE_SIZE_DEFAULT, PageLimit
 
 ClimberIdPath = Annotated[
@@ -45,7 +46,7 @@ KEPT_CHANGING: dict[int, str | None] = {
 }
 
 
-class PageQuery(BaseModel):
+class PageQuery(Model):
     """Cursor paging of one list (boulderstat.pagination): a subclass per list names it, so
     only that list's cursors decode and any other is a 400 `invalid_cursor`."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
@@ -38,12 +38,13 @@ from boulderstat.community.profiles import ProfileRepository
 from boulderstat.community.relations import pair_id
 from boulderstat.media.delivery import MediaLinks
 from boulderstat.media.status import MediaStatus
+from boulderstat.models import Model
 
 LIKES = "likes"
 COMMENTS = "comments"
 
 
-class RenditionLink(BaseModel):
+class RenditionLink(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.RENDITION_LINK))
 
     name: str
@@ -53,7 +54,7 @@ class RenditionLink(BaseModel):
     format: str
 
 
-class MediaCard(BaseModel):
+class MediaCard(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.MEDIA_CARD))
 
     media_id: str
@@ -64,7 +65,7 @@ class MediaCard(BaseModel):
     renditions: list[RenditionLink]
 
 
-class OwnerCard(BaseModel):
+class OwnerCard(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.OWNER_CARD))
 
     climber_id: str
@@ -95,7 +96,7 @@ class FeedCard(WithGradeLabel):
     created_at: datetime
 
 
-class FeedPage(BaseModel):
+class FeedPage(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.FEED_PAGE))
 
     items: list[FeedCard]

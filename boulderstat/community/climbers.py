@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pymongo.database import Database
 
 from boulderstat import api_examples as ex
@@ -36,6 +36,7 @@ from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import ClimberFollowed, ClimberUnfollowed
 from boulderstat.events.outbox import Outbox
 from boulderstat.media.delivery import MediaLinks
+from boulderstat.models import Model
 
 
 class FollowState(StrEnum):
@@ -44,7 +45,7 @@ class FollowState(StrEnum):
     ACTIVE = "active"
 
 
-class Relationship(BaseModel):
+class Relationship(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.RELATIONSHIP))
 
     you_follow: FollowState
@@ -52,7 +53,7 @@ class Relationship(BaseModel):
     friends: bool = Field(description="Both follow each other (approved).")
 
 
-class PublicStats(BaseModel):
+class PublicStats(Model):
     """Computed over the climbs the viewer may see, nothing else."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.PUBLIC_STATS))
@@ -63,7 +64,7 @@ class PublicStats(BaseModel):
     pyramid: list[GradeSends]
 
 
-class ClimberProfile(BaseModel):
+class ClimberProfile(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.CLIMBER_PROFILE))
 
     climber_id: str
@@ -80,13 +81,13 @@ class ClimberProfile(BaseModel):
     )
 
 
-class ClimberList(BaseModel):
+class ClimberList(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.CLIMBER_LIST))
 
     items: list[OwnerCard]
 
 
-class FollowView(BaseModel):
+class FollowView(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.FOLLOW_VIEW))
 
     climber_id: str = Field(description="The other climber.")

@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -35,6 +35,7 @@ from boulderstat.events.catalog import CommentDeleted, CommentPosted
 from boulderstat.events.outbox import Outbox
 from boulderstat.ids import new_id
 from boulderstat.json_values import TEXT_PATTERN, DocumentedPattern
+from boulderstat.models import Model
 
 COLLECTION = "comments"
 MAX_COMMENT_CHARS = 1000
@@ -55,13 +56,13 @@ CommentText = Annotated[
 ]
 
 
-class NewComment(BaseModel):
+class NewComment(Model):
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples({"text": "Strong send!"}))
 
     text: CommentText = Field(description=f"1 to {MAX_COMMENT_CHARS} characters.")
 
 
-class CommentView(BaseModel):
+class CommentView(Model):
     model_config = ConfigDict(
         json_schema_extra=examples(
             {
@@ -89,7 +90,7 @@ class CommentView(BaseModel):
     liked: bool
 
 
-class CommentPage(BaseModel):
+class CommentPage(Model):
     model_config = ConfigDict(
         json_schema_extra=examples(
             {

@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -43,6 +43,7 @@ from boulderstat.errors import NotFound
 from boulderstat.events import EventPublisher
 from boulderstat.events.catalog import ClimberDeleted
 from boulderstat.media.storage import MediaStorage
+from boulderstat.models import Model
 from boulderstat.time_budget import TimeBudget
 
 COLLECTION = "account_deletions"
@@ -71,7 +72,7 @@ class DeletionStatus(StrEnum):
     DONE = "done"
 
 
-class DeletionView(BaseModel):
+class DeletionView(Model):
     model_config = ConfigDict(
         json_schema_extra=examples(
             {"climber_id": "d41fe687-5342-4d79-ad9e-bbc5fbf6515b", "status": "running",

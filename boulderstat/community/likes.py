@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from pymongo import ASCENDING
 from pymongo.database import Database
 
@@ -28,9 +28,10 @@ from boulderstat.events import EventPublisher
 from boulderstat.events import outbox as events_outbox
 from boulderstat.events.catalog import ClimbLiked, ClimbUnliked
 from boulderstat.events.outbox import Outbox
+from boulderstat.models import Model
 
 
-class LikeState(BaseModel):
+class LikeState(Model):
     model_config = ConfigDict(json_schema_extra=examples({"liked": True, "like_count": 3}))
 
     liked: bool

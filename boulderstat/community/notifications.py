@@ -26,7 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -48,6 +48,7 @@ from boulderstat.events.catalog import (
     EventDetail,
 )
 from boulderstat.ids import new_id
+from boulderstat.models import Model
 
 COLLECTION = "notifications"
 CONSUMED: tuple[type[EventDetail], ...] = (
@@ -75,7 +76,7 @@ class NotificationKind(StrEnum):
     COMMENTED = "commented"
 
 
-class NotificationView(BaseModel):
+class NotificationView(Model):
     model_config = ConfigDict(
         json_schema_extra=examples(
             {
@@ -103,7 +104,7 @@ class NotificationView(BaseModel):
     read: bool
 
 
-class NotificationPage(BaseModel):
+class NotificationPage(Model):
     model_config = ConfigDict(
         json_schema_extra=examples(
             {
@@ -133,7 +134,7 @@ class NotificationPage(BaseModel):
     next_cursor: str | None
 
 
-class MarkRead(BaseModel):
+class MarkRead(Model):
     model_config = ConfigDict(
         json_schema_extra=examples({"notification_ids": ["01a22a720f607797a135a381dc1b75e4"]}, {})
     )

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -37,6 +36,7 @@ from boulderstat.json_values import (
     TEXT_PATTERN,
     DocumentedPattern,
 )
+from boulderstat.models import Model
 
 COLLECTION = "profiles"
 CLIMBER_ID_PATTERN = USER_ID_PATTERN
@@ -95,7 +95,7 @@ def _changes_schema(schema: dict[str, Any]) -> None:
         field.pop("default", None)
 
 
-class ProfileChanges(BaseModel):
+class ProfileChanges(Model):
     """PATCH /me: only the fields sent change."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_changes_schema)
@@ -126,7 +126,7 @@ class ProfileChanges(BaseModel):
         return self
 
 
-class Profile(BaseModel):
+class Profile(Model):
     """A profile as stored, and as its owner sees it (GET/PATCH /me)."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.PROFILE))

@@ -12,7 +12,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from boulderstat.models import Model
 
 CLIMB_SOURCE = "boulderstat.climbs"
 MEDIA_SOURCE = "boulderstat.media"
@@ -34,7 +36,7 @@ def _key_part(value: Any) -> str:
     return str(value)
 
 
-class EventDetail(BaseModel):
+class EventDetail(Model):
     """Base of every event detail: immutable, no unknown fields, versioned."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -149,7 +151,7 @@ class MediaUploaded(EventDetail):
     sequencer: str | None = None
 
 
-class RenditionSummary(BaseModel):
+class RenditionSummary(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str

@@ -21,21 +21,20 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import IO
 
-import pillow_heif
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 from boulderstat.imaging import colour, thumbhash
 from boulderstat.imaging.errors import UnprocessableMedia
 from boulderstat.imaging.outputs import PhotoOutput, RenditionFile
 
-pillow_heif.register_heif_opener()
-
 # Pillow plugin names we accept, in the order to try them, and the format we report.
 # MPO is how Pillow names JPEGs that carry extra images (depth maps, previews): still a JPEG.
 _OPENERS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF", "HEIF")
+_OPENERS_NOT_ISO_MEDIA = tuple(name for name in _OPENERS if name not in {"AVIF", "HEIF"})
 _FORMATS = {
     "JPEG": "jpeg",
     "MPO": "jpeg",
@@ -192,13 +191,32 @@ def _reading_untrusted_pixels() -> Iterator[None]:
         ) from error
 
 
+@cache
+def _register_heif() -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
+def _openers(fp: IO[bytes]) -> tuple[str, ...]:
+    """HEIF/HEIC support (pillow-heif loads libheif: ~6 ms of CPU) is loaded for files that can
+    be one, ISO base media files (their `ftyp` box comes first), not on every cold start."""
+    position = fp.tell()
+    head = fp.read(12)
+    fp.seek(position)
+    if head[4:8] != b"ftyp":
+        return _OPENERS_NOT_ISO_MEDIA
+    _register_heif()
+    return _OPENERS
+
+
 def _open(fp: IO[bytes], max_pixels: int) -> Image.Image:
     """Reads the header only, and refuses before any pixel is decoded if it's too big."""
     try:
         with warnings.catch_warnings():
             # Our own limit below applies; Pillow's global one only warns or raises earlier.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(fp, formats=_OPENERS)
+            image = Image.open(fp, formats=_openers(fp))
     except Image.DecompressionBombError as error:
         raise _too_large(max_pixels) from error
     except UnidentifiedImageError as error:

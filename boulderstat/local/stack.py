@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from boulderstat.adapters.aws import aws_client
+from boulderstat.adapters.aws import aws_client, forget_clients
 from boulderstat.adapters.mongo import mongo_database
 from boulderstat.community.notifications import EVENT_PATTERN as NOTIFY_PATTERN
 from boulderstat.events.publisher import EventBridgePublisher
@@ -395,7 +395,7 @@ class LocalStack:
         self.iam = LocalIam.enforce(aws_client("iam", settings), self._iam_template, names)
         self._credentials = {**self._credentials, **self.iam.admin.environment()}
         os.environ.update(self._credentials)
-        aws_client.cache_clear()  # clients made so far signed with the old credentials
+        forget_clients()  # clients made so far signed with the old credentials
         self._function_environment = {
             name: {**self._function_environment.get(name, {}), **variables}
             for name, variables in self.iam.function_environment().items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from boulderstat import api_examples as ex
 from boulderstat.api_examples import examples
@@ -16,6 +16,7 @@ from boulderstat.json_values import json_int
 from boulderstat.media.filenames import display_filename
 from boulderstat.media.kinds import ALLOWED_MEDIA_TYPES, max_bytes_for
 from boulderstat.media.status import FailurePhase, MediaStatus
+from boulderstat.models import Model
 from boulderstat.settings import Settings
 
 MediaPurpose = Literal["climb", "profile_picture"]
@@ -46,7 +47,7 @@ def _upload_request_schema(schema: dict[str, Any]) -> None:
     ]
 
 
-class UploadRequest(BaseModel):
+class UploadRequest(Model):
     """What a climber declares before uploading. The server picks the key and pins the rest."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_upload_request_schema)
@@ -84,14 +85,14 @@ class UploadRequest(BaseModel):
         return display_filename(value)
 
 
-class PresignedPostView(BaseModel):
+class PresignedPostView(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.PRESIGNED_POST))
 
     url: str
     fields: dict[str, str]
 
 
-class MultipartGrantView(BaseModel):
+class MultipartGrantView(Model):
     """A resumable upload: sign each part, PUT it, then ask the server to complete."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.MULTIPART_GRANT))
@@ -101,7 +102,7 @@ class MultipartGrantView(BaseModel):
     part_count: int = Field(description="Parts 1..part_count; the last holds the remainder.")
 
 
-class UploadGrant(BaseModel):
+class UploadGrant(Model):
     """201 body of POST /media/uploads: exactly one of `upload` and `multipart` is set.
 
     `upload`: POST `fields` plus the file (last) to `url`. `multipart`: see the part routes.
@@ -119,7 +120,7 @@ class UploadGrant(BaseModel):
     multipart: MultipartGrantView | None = None
 
 
-class PartUrl(BaseModel):
+class PartUrl(Model):
     """PUT exactly `size` bytes (part `part_number` of the file) to `url` before `expires_at`."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.PART_URL))
@@ -130,7 +131,7 @@ class PartUrl(BaseModel):
     expires_at: datetime
 
 
-class UploadedPart(BaseModel):
+class UploadedPart(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.UPLOADED_PART))
 
     part_number: int
@@ -138,7 +139,7 @@ class UploadedPart(BaseModel):
     etag: str
 
 
-class UploadParts(BaseModel):
+class UploadParts(Model):
     """What S3 already holds of a multipart upload: resume by sending only the missing parts."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.UPLOAD_PARTS))
@@ -150,14 +151,14 @@ class UploadParts(BaseModel):
     parts: list[UploadedPart]
 
 
-class PartReference(BaseModel):
+class PartReference(Model):
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.PART_REFERENCE))
 
     part_number: int = Field(strict=True, ge=1, le=10_000)
     etag: str = Field(min_length=1, max_length=64)
 
 
-class CompleteUploadRequest(BaseModel):
+class CompleteUploadRequest(Model):
     """The client's view of its upload; the server completes from S3's own list of parts."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=examples(ex.COMPLETE_UPLOAD))
@@ -170,7 +171,7 @@ class CompleteUploadRequest(BaseModel):
     )
 
 
-class CompletedUpload(BaseModel):
+class CompletedUpload(Model):
     """The file is assembled in S3; ingest checks it next (watch the media's status)."""
 
     model_config = ConfigDict(json_schema_extra=examples(ex.COMPLETED_UPLOAD))
@@ -181,14 +182,14 @@ class CompletedUpload(BaseModel):
     etag: str
 
 
-class FailureView(BaseModel):
+class FailureView(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.FAILURE))
 
     phase: FailurePhase
     reason: str
 
 
-class OriginalView(BaseModel):
+class OriginalView(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.ORIGINAL))
 
     url: str
@@ -196,7 +197,7 @@ class OriginalView(BaseModel):
     size: int | None
 
 
-class RenditionView(BaseModel):
+class RenditionView(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.RENDITION))
 
     name: str
@@ -207,7 +208,7 @@ class RenditionView(BaseModel):
     format: str
 
 
-class WebRenditionView(BaseModel):
+class WebRenditionView(Model):
     """A video's web-playable rendition: `pending`/`processing` while it is being made (play the
     original if `metadata.plays_in_browsers`, else show "preparing"), `ready` (it is among the
     renditions, named `web`), or `failed` (the poster and the original stay)."""
@@ -218,7 +219,7 @@ class WebRenditionView(BaseModel):
     reason: str | None = None
 
 
-class MediaView(BaseModel):
+class MediaView(Model):
     """One media item as its owner sees it. URLs appear only once the files exist and passed
     checks: `original` from `uploaded` on, `renditions` once `ready`."""
 
@@ -254,7 +255,7 @@ class MediaView(BaseModel):
     )
 
 
-class MediaPage(BaseModel):
+class MediaPage(Model):
     model_config = ConfigDict(json_schema_extra=examples(ex.MEDIA_PAGE))
 
     items: list[MediaView]

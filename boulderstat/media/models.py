@@ -22,10 +22,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from boulderstat.events.catalog import MediaKind, RenditionSummary
 from boulderstat.media.status import FailurePhase, MediaStatus
+from boulderstat.models import Model
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -40,7 +41,7 @@ def _as_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
-class ObjectVersion(BaseModel):
+class ObjectVersion(Model):
     """One version of an original object: its ETag, and S3's sequencer when it sent one.
 
     S3 sequencers are hex strings, ordered per key once left-padded to equal length (see
@@ -73,7 +74,7 @@ class Rendition(RenditionSummary):
         return RenditionSummary(**self.model_dump())
 
 
-class MediaMetadata(BaseModel):
+class MediaMetadata(Model):
     """What processing learned about the original. Extra facts may be added by processing."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -84,7 +85,7 @@ class MediaMetadata(BaseModel):
     animated: bool = False
 
 
-class Failure(BaseModel):
+class Failure(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     phase: FailurePhase
@@ -92,7 +93,7 @@ class Failure(BaseModel):
     failed_at: UtcDatetime
 
 
-class MultipartUpload(BaseModel):
+class MultipartUpload(Model):
     """The S3 multipart upload a grant started: which id, and how the file is cut into parts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -111,7 +112,7 @@ class MultipartUpload(BaseModel):
 WebRenditionStatus = Literal["pending", "processing", "ready", "failed"]
 
 
-class WebRendition(BaseModel):
+class WebRendition(Model):
     """A video's web-playable rendition, made after the media is `ready` by its own function.
 
     Its failure never touches the media's status: the poster stays, the climber can still play
@@ -128,7 +129,7 @@ class WebRendition(BaseModel):
     redrives: int = 0  # times the sweeper re-published `Media Processed` for it (media.sweeper)
 
 
-class MediaDocument(BaseModel):
+class MediaDocument(Model):
     model_config = ConfigDict(extra="ignore")
 
     media_id: str

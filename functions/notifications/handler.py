@@ -5,13 +5,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from boulderstat.api_examples import examples
 from boulderstat.community.api import NotificationsQuery
 from boulderstat.community.notifications import MarkRead, NotificationPage
 from boulderstat.community.wiring import community
 from boulderstat.http_api import COGNITO_SECURITY, caller_id, create_http_app, responses
+from boulderstat.models import Model
 from boulderstat.observability import lambda_handler
 from boulderstat.settings import get_settings
 
@@ -19,7 +20,7 @@ app = create_http_app(max_body_bytes=get_settings().max_body_bytes)
 TAGS = ["notifications"]
 
 
-class Marked(BaseModel):
+class Marked(Model):
     model_config = ConfigDict(json_schema_extra=examples({"marked": 2}))
 
     marked: int

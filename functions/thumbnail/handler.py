@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import envelopes, parse
 
 from boulderstat.events.catalog import MediaUploaded
+from boulderstat.events.delivery import event_detail
 from boulderstat.media.processing import MediaProcessor
 from boulderstat.media.wiring import media_pipeline
 from boulderstat.observability import lambda_handler, logger, metrics
@@ -20,9 +20,7 @@ from boulderstat.observability import lambda_handler, logger, metrics
 
 @lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    uploaded: MediaUploaded = parse(
-        event, model=MediaUploaded, envelope=envelopes.EventBridgeEnvelope
-    )
+    uploaded = event_detail(event, MediaUploaded)
     logger.append_keys(media_id=uploaded.media_id, user_id=uploaded.user_id)
     remaining_ms = context.get_remaining_time_in_millis()
     media = media_pipeline()

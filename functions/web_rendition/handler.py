@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import envelopes, parse
 
 from boulderstat.events.catalog import MediaProcessed
+from boulderstat.events.delivery import event_detail
 from boulderstat.media.web_rendition import WebRenditionMaker
 from boulderstat.media.wiring import media_pipeline
 from boulderstat.observability import lambda_handler, logger, metrics
@@ -21,9 +21,7 @@ from boulderstat.observability import lambda_handler, logger, metrics
 
 @lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    processed: MediaProcessed = parse(
-        event, model=MediaProcessed, envelope=envelopes.EventBridgeEnvelope
-    )
+    processed = event_detail(event, MediaProcessed)
     logger.append_keys(media_id=processed.media_id, user_id=processed.user_id)
     media = media_pipeline()
     budget = media.budget(context.get_remaining_time_in_millis())
