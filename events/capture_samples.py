@@ -31,7 +31,6 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from boulderstat.media.ids import new_media_id  # noqa: E402
 
 from boulderstat.client import BoulderStatClient  # noqa: E402
 from boulderstat.events.catalog import (  # noqa: E402
@@ -41,6 +40,7 @@ from boulderstat.events.catalog import (  # noqa: E402
     all_event_models,
     kebab,
 )
+from boulderstat.ids import new_id  # noqa: E402
 from boulderstat.local import sample_media  # noqa: E402
 from boulderstat.local.provision import queue_arn  # noqa: E402
 from boulderstat.local.stack import LocalStack  # noqa: E402
@@ -82,7 +82,7 @@ def capture_s3_notification(stack: LocalStack, user_id: str) -> dict[str, Any]:
         },
     )
     data = _photo()
-    key = f"uploads/{user_id}/{new_media_id()}.jpg"
+    key = f"uploads/{user_id}/{new_id()}.jpg"
     post = s3.generate_presigned_post(
         Bucket=bucket,
         Key=key,
@@ -228,7 +228,7 @@ def built_examples() -> list[EventDetail]:
     captured. Replace each by a capture when a run can make it happen."""
     now = datetime.now(UTC)
     owner = str(uuid.uuid4())
-    climb_id, media_id = new_media_id(), new_media_id()
+    climb_id, media_id = new_id(), new_id()
     return [
         MediaWebRenditionFailed(
             user_id=owner, occurred_at=now, media_id=media_id, climb_id=climb_id,

@@ -84,18 +84,26 @@ def write_report(results: list[Result], started: datetime, load: tuple[float, fl
         "",
     ]
     if one and many and one.tally.throughput:
-        ratio = many.tally.throughput / one.tally.throughput
-        verdict = "meets" if ratio >= GOAL_RATIO else "is below"
-        lines += [
-            f"Burst throughput: {many.tally.throughput:.2f} media/s with "
-            f"{many.name.split(', ')[1]} against {one.tally.throughput:.2f} media/s with one "
-            f"worker in the same run: **{ratio:.2f}x** ({verdict} the {GOAL_RATIO}x goal).",
-            "",
-        ]
+        lines += [_ratio_sentence(one.tally.throughput, many.name, many.tally.throughput), ""]
     notes = [(r.name, n) for r in results for n in r.tally.notes]
     if notes:
         lines += ["Notes:", "", *[f"- {name}: {note}" for name, note in notes], ""]
     DOC.write_text("\n".join(lines))
+
+
+def _ratio_sentence(one_rate: float, many_name: str, many_rate: float) -> str:
+    ratio = many_rate / one_rate
+    verdict = "meets" if ratio >= GOAL_RATIO else "is below"
+    return (
+        f"Burst throughput: {many_rate:.2f} media/s with {many_name.split(', ')[1]} against "
+        f"{one_rate:.2f} media/s with one worker in the same run: **{ratio:.2f}x** "
+        f"({verdict} the {GOAL_RATIO}x goal). Every part of the stack shares the machine's "
+        "cores, so the CPU seconds each media costs in all of them (the bursts' notes: the "
+        "functions' workers, the stack process with moto, the API gateway and the router, "
+        "nx-27017, and this client) bound what any number of workers can reach; one worker "
+        "per queue is bounded instead by the thumbnail worker's time per photo, its work plus "
+        "its waits on S3, MongoDB and EventBridge."
+    )
 
 
 def _with_ratio(lines: list[str]) -> list[str]:
@@ -109,13 +117,7 @@ def _with_ratio(lines: list[str]) -> list[str]:
     many = next((n for n in rates if n != one), None)
     if not (one and many and rates[one]):
         return lines
-    ratio = rates[many] / rates[one]
-    verdict = "meets" if ratio >= GOAL_RATIO else "is below"
-    sentence = (
-        f"Burst throughput: {rates[many]:.2f} media/s with {many.split(', ')[1]} against "
-        f"{rates[one]:.2f} media/s with one worker in the same run: **{ratio:.2f}x** "
-        f"({verdict} the {GOAL_RATIO}x goal)."
-    )
+    sentence = _ratio_sentence(rates[one], many, rates[many])
     return [sentence if line.startswith("Burst throughput:") else line for line in lines]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from boulderstat.adapters.aws import aws_client
 from boulderstat.local.subscriber import Subscriber
 from boulderstat.settings import Settings
+from reliability.cpu import CpuMeter, summary
 from reliability.stack_process import StackProcess
 from reliability.workload import (
     Climber,
@@ -25,6 +26,7 @@ from reliability.workload import (
     check_items,
     climb_clients,
     count_duplicates,
+    make_items,
     run_burst,
     sign_in,
     undecodable_jpeg,
@@ -104,9 +106,15 @@ def _climbers(stack: StackProcess, count: int) -> list[Climber]:
 
 
 def _finish(
-    stack: StackProcess, items: list[Item], log: EventLog | None, started: float, budget: float
+    stack: StackProcess,
+    items: list[Item],
+    log: EventLog | None,
+    started: float,
+    budget: float,
+    meter: CpuMeter | None = None,
 ) -> Tally:
     watch_until_final(stack, items, time.monotonic() + budget)
+    cpu = meter.stop() if meter is not None else None
     tally = Tally()
     check_items(stack, items, tally)
     finals = [i.final_at for i in items if i.final_at]
@@ -116,6 +124,8 @@ def _finish(
         duplicated, wrong = count_duplicates(log.received, items)
         tally.duplicated += duplicated
         tally.wrong_identity += wrong
+    if cpu is not None:
+        tally.notes.append(summary(cpu, tally.items, os.cpu_count() or 1))
     return tally
 
 
@@ -126,9 +136,12 @@ def burst(root: Path, queue_workers: int | None, media: int = 100) -> Result:
     ) as stack:
         climbers = _climbers(stack, 10)
         log = EventLog(stack)
+        items = make_items(climbers, media)
+        assert stack.proc is not None
+        meter = CpuMeter(stack.proc.pid).start()
         started = time.monotonic()
-        items = run_burst(stack, climbers, media, 20)
-        tally = _finish(stack, items, log, started, budget=300)
+        run_burst(stack, items, 20)
+        tally = _finish(stack, items, log, started, budget=300, meter=meter)
         log.close()
         workers = queue_workers or os.cpu_count()
         return Result(
@@ -155,6 +168,7 @@ def mongo_outage(root: Path, media: int = 40, outage: float = 125) -> Result:
     """MongoDB killed mid-burst and killed again each time it comes back, for `outage` s."""
     with fresh_stack(root, "mongo-outage") as stack:
         climbers = _climbers(stack, 5)
+        items = make_items(climbers, media)
         started = time.monotonic()
         kills = 0
 
@@ -170,7 +184,7 @@ def mongo_outage(root: Path, media: int = 40, outage: float = 125) -> Result:
                     kills += 1
                 time.sleep(0.2)
 
-        items = run_burst(stack, climbers, media, 10, budget=outage + 240, during=outage_mid_burst)
+        run_burst(stack, items, 10, budget=outage + 240, during=outage_mid_burst)
         while stack.mongo_process() is None:
             time.sleep(0.2)
         time.sleep(2)
@@ -193,6 +207,7 @@ def stack_killed(root: Path, sig: int, media: int = 40) -> Result:
     with fresh_stack(root, f"stack-{name.lower()}") as stack:
         climbers = _climbers(stack, 5)
         subs_before = {c.username: c.sub for c in climbers}
+        items = make_items(climbers, media)
         started = time.monotonic()
         down_for = 0.0
 
@@ -208,7 +223,7 @@ def stack_killed(root: Path, sig: int, media: int = 40) -> Result:
             stack.start()
             down_for = time.monotonic() - went_down
 
-        items = run_burst(stack, climbers, media, 10, budget=300, during=stop_and_restart)
+        run_burst(stack, items, 10, budget=300, during=stop_and_restart)
         tally = _finish(stack, items, None, started, budget=240)
         for climber in climbers:
             again = sign_in(stack, climber.username)
@@ -242,8 +257,9 @@ def duplicates(root: Path, media: int = 20, copies: int = 3) -> Result:
                     republished += 1
 
         log.on_event = duplicate
+        items = make_items(climbers, media)
         started = time.monotonic()
-        items = run_burst(stack, climbers, media, 10)
+        run_burst(stack, items, 10)
         tally = _finish(stack, items, log, started, budget=240)
         log.close()
         tally.notes.insert(0, f"{republished} duplicate Media Uploaded events published")
@@ -262,8 +278,9 @@ def undecodable(root: Path, media: int = 20) -> Result:
     with fresh_stack(root, "undecodable") as stack:
         climbers = _climbers(stack, 5)
         log = EventLog(stack)
+        items = make_items(climbers, media, data=undecodable_jpeg)
         started = time.monotonic()
-        items = run_burst(stack, climbers, media, 10, data=undecodable_jpeg)
+        run_burst(stack, items, 10)
         tally = _finish(stack, items, log, started, budget=180)
         log.close()
         failed_events = sum(

@@ -39,6 +39,11 @@ NOT_FOUND: dict[int, str | None] = {
     404: "No such climber or climb, or nothing the caller may see (never 403)."
 }
 NOT_YOURSELF: dict[int, str | None] = {400: "You cannot follow or block yourself."}
+# Writes that carry their events in an outbox (boulderstat/events/outbox.py) give up with 409
+# after a few guarded writes lost to concurrent ones on the same item.
+KEPT_CHANGING: dict[int, str | None] = {
+    409: "The item kept changing under concurrent writes; retry."
+}
 
 
 class PageQuery(Model):

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import threading
@@ -33,6 +34,27 @@ Environ = dict[str, Any]
 SEND_BUFFER_BYTES = 128 * 1024
 
 
+def spare_moto_repeated_work() -> None:
+    """moto re-derives two things that never change on every request; derived once here.
+
+    - every request lists its response class's methods (`inspect.getmembers`) to find the
+      action's handler;
+    - every event put on a bus builds a JSONPath parser (ply tables) for each of the 8 paths
+      of each target's input template.
+    Both are pure functions of their argument, so caching them changes no answer. They were
+    about a tenth of the stack process's CPU in a burst of photos (py-spy), CPU that the
+    functions' workers on the same cores need. Local only, tied to moto's internals:
+    `tests/unit/local/test_aws_server.py` fails if a moto upgrade moves them.
+    """
+    import jsonpath_ng.ext
+    from moto.core import responses
+
+    if not hasattr(responses.method_names_from_class, "cache_info"):
+        responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+    if not hasattr(jsonpath_ng.ext.parse, "cache_info"):
+        jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
+
+
 class AwsServer:
     def __init__(
         self,
@@ -51,6 +73,7 @@ class AwsServer:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
         object_reads.install()
+        spare_moto_repeated_work()
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._objects = objects
         self._on_users_changed = on_users_changed

@@ -69,11 +69,8 @@ class UploadRequest(Model):
         default="climb",
         description="`profile_picture`: a photo rendered as square crops for PATCH /me.",
     )
-    part_size: int | None = Field(
+    part_size: json_int(ge=MIN_PART_BYTES, le=MAX_PART_BYTES) | None = Field(  # type: ignore[valid-type]
         default=None,
-        strict=True,
-        ge=MIN_PART_BYTES,
-        le=MAX_PART_BYTES,
         description="Ask for a resumable multipart upload in parts of this many bytes (the "
         "uploader's chunk size). Files above the server's threshold get one anyway, with the "
         "server's part size.",

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 _MAX_LIST_PAGES = 20  # 20,000 objects: far more than one media item ever has
 _DELETE_BATCH = 1000  # DeleteObjects limit
 _DOWNLOAD_CHUNK = 1024 * 1024
+_SINGLE_PUT_BYTES = 8 * 1024 * 1024  # boto3's default multipart threshold
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,19 @@ class MediaStorage:
         return True
 
     def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
+        """One PutObject below boto3's multipart threshold, streamed from the file (a photo's
+        renditions are a few hundred KB: boto3's transfer manager would start a thread pool per
+        file for them); the transfer manager's multipart upload above it (a web video)."""
+        if path.stat().st_size < _SINGLE_PUT_BYTES:
+            with path.open("rb") as body:
+                self._s3.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=body,
+                    ContentType=content_type,
+                    CacheControl=cache_control,
+                )
+            return
         self._s3.upload_file(
             str(path),
             self.bucket,

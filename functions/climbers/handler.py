@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from boulderstat.community.api import NOT_FOUND, NOT_YOURSELF, ClimberIdPath
+from boulderstat.community.api import KEPT_CHANGING, NOT_FOUND, NOT_YOURSELF, ClimberIdPath
 from boulderstat.community.climbers import ClimberList, ClimberProfile, FollowView
 from boulderstat.community.profiles import Profile, ProfileChanges
 from boulderstat.community.wiring import community
@@ -67,7 +67,9 @@ def get_climber(climber_id: ClimberIdPath) -> ClimberProfile:
 @app.put(
     "/climbers/<climberId>/follow",
     summary="Follow (a private account: ask to follow)",
-    responses=responses(200, "The follow, active or pending.", NOT_FOUND | NOT_YOURSELF),
+    responses=responses(
+        200, "The follow, active or pending.", NOT_FOUND | NOT_YOURSELF | KEPT_CHANGING
+    ),
 )
 def follow(climber_id: ClimberIdPath) -> FollowView:
     return community().climbers.follow(caller_id(app), climber_id)
@@ -76,7 +78,7 @@ def follow(climber_id: ClimberIdPath) -> FollowView:
 @app.delete(
     "/climbers/<climberId>/follow",
     summary="Unfollow (or withdraw a request)",
-    responses=responses(204, "Done (also when there was nothing to do)."),
+    responses=responses(204, "Done (also when there was nothing to do).", KEPT_CHANGING),
 )
 def unfollow(climber_id: ClimberIdPath) -> Response[None]:
     community().climbers.unfollow(caller_id(app), climber_id)
@@ -86,7 +88,9 @@ def unfollow(climber_id: ClimberIdPath) -> Response[None]:
 @app.put(
     "/climbers/<climberId>/block",
     summary="Block: removes follows both ways; they see nothing of mine",
-    responses=responses(204, "Blocked (also when already blocked).", NOT_FOUND | NOT_YOURSELF),
+    responses=responses(
+        204, "Blocked (also when already blocked).", NOT_FOUND | NOT_YOURSELF | KEPT_CHANGING
+    ),
 )
 def block(climber_id: ClimberIdPath) -> Response[None]:
     community().climbers.block(caller_id(app), climber_id)
@@ -118,7 +122,9 @@ def my_followers(
 @app.put(
     "/me/followers/<climberId>",
     summary="Approve a follow request",
-    responses=responses(200, "The follow, now active.", {404: "No pending request from them."}),
+    responses=responses(
+        200, "The follow, now active.", {404: "No pending request from them."} | KEPT_CHANGING
+    ),
 )
 def approve_follower(climber_id: ClimberIdPath) -> FollowView:
     return community().climbers.approve(caller_id(app), climber_id)
@@ -127,7 +133,7 @@ def approve_follower(climber_id: ClimberIdPath) -> FollowView:
 @app.delete(
     "/me/followers/<climberId>",
     summary="Remove a follower (or refuse a request)",
-    responses=responses(204, "Done (also when there was nothing to do)."),
+    responses=responses(204, "Done (also when there was nothing to do).", KEPT_CHANGING),
 )
 def remove_follower(climber_id: ClimberIdPath) -> Response[None]:
     community().climbers.remove_follower(caller_id(app), climber_id)

@@ -6,7 +6,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from boulderstat.community.api import NOT_FOUND, ClimbIdPath, CommentIdPath, CommentsQuery
+from boulderstat.community.api import (
+    KEPT_CHANGING,
+    NOT_FOUND,
+    ClimbIdPath,
+    CommentIdPath,
+    CommentsQuery,
+)
 from boulderstat.community.comments import CommentPage, CommentView, NewComment
 from boulderstat.community.likes import LikeState
 from boulderstat.community.wiring import community
@@ -27,7 +33,7 @@ app = create_http_app(
 @app.put(
     "/climbs/<climbId>/like",
     summary="Like a climb (idempotent)",
-    responses=responses(200, "Liked, with the like count.", NOT_FOUND),
+    responses=responses(200, "Liked, with the like count.", NOT_FOUND | KEPT_CHANGING),
 )
 def like_climb(climb_id: ClimbIdPath) -> LikeState:
     return community().likes.like_climb(caller_id(app), climb_id)
@@ -36,7 +42,7 @@ def like_climb(climb_id: ClimbIdPath) -> LikeState:
 @app.delete(
     "/climbs/<climbId>/like",
     summary="Take a like back (idempotent)",
-    responses=responses(200, "Not liked, with the like count.", NOT_FOUND),
+    responses=responses(200, "Not liked, with the like count.", NOT_FOUND | KEPT_CHANGING),
 )
 def unlike_climb(climb_id: ClimbIdPath) -> LikeState:
     return community().likes.unlike_climb(caller_id(app), climb_id)
@@ -55,7 +61,7 @@ def list_comments(climb_id: ClimbIdPath, page: Annotated[CommentsQuery, Query()]
     "/climbs/<climbId>/comments",
     status_code=201,
     summary="Comment on a climb",
-    responses=responses(201, "The comment.", NOT_FOUND),
+    responses=responses(201, "The comment.", NOT_FOUND | KEPT_CHANGING),
 )
 def post_comment(climb_id: ClimbIdPath, comment: NewComment) -> CommentView:
     return community().comments.post(caller_id(app), climb_id, comment)
@@ -64,7 +70,7 @@ def post_comment(climb_id: ClimbIdPath, comment: NewComment) -> CommentView:
 @app.delete(
     "/climbs/<climbId>/comments/<commentId>",
     summary="Delete a comment (its author or the climb's owner)",
-    responses=responses(204, "Deleted.", NOT_FOUND),
+    responses=responses(204, "Deleted.", NOT_FOUND | KEPT_CHANGING),
 )
 def delete_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> Response[None]:
     community().comments.delete(caller_id(app), climb_id, comment_id)
@@ -74,7 +80,7 @@ def delete_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> Response
 @app.put(
     "/climbs/<climbId>/comments/<commentId>/like",
     summary="Like a comment (idempotent)",
-    responses=responses(200, "Liked, with the like count.", NOT_FOUND),
+    responses=responses(200, "Liked, with the like count.", NOT_FOUND | KEPT_CHANGING),
 )
 def like_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
     return community().likes.like_comment(caller_id(app), climb_id, comment_id)
@@ -83,7 +89,7 @@ def like_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
 @app.delete(
     "/climbs/<climbId>/comments/<commentId>/like",
     summary="Take a like on a comment back (idempotent)",
-    responses=responses(200, "Not liked, with the like count.", NOT_FOUND),
+    responses=responses(200, "Not liked, with the like count.", NOT_FOUND | KEPT_CHANGING),
 )
 def unlike_comment(climb_id: ClimbIdPath, comment_id: CommentIdPath) -> LikeState:
     return community().likes.unlike_comment(caller_id(app), climb_id, comment_id)

@@ -156,3 +156,10 @@ def test_functions_log_lines_are_kept_per_function(functions: LocalFunctions) ->
 def test_unknown_functions_in_function_environment_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown functions"):
         LocalFunctions({}, BASE, function_environment={"typo": {"A": "b"}})
+
+
+def test_a_worker_process_is_named_after_its_function(functions: LocalFunctions) -> None:
+    functions.invoke("reporter", {})
+    [pid] = functions.pools["reporter"].pids()
+
+    assert psutil.Process(pid).name() == "reporter"
