@@ -30,6 +30,7 @@ SCENARIOS = (
     "mongo-outage",
 )
 GOAL_RATIO = 1.7
+ISSUE_BASELINE = 1.6  # media/s: issue 10's burst on main before its work, same machine
 
 
 def _fmt(seconds: float | None) -> str:
@@ -92,12 +93,17 @@ def write_report(results: list[Result], started: datetime, load: tuple[float, fl
 
 
 def _ratio_sentence(one_rate: float, many_name: str, many_rate: float) -> str:
-    ratio = many_rate / one_rate
-    verdict = "meets" if ratio >= GOAL_RATIO else "is below"
+    """Issue 10's goal is stated against its own measurement (one serial worker per queue,
+    ~1.6 media/s on this machine); the one-worker row of the same run is the control."""
+    against_issue = many_rate / ISSUE_BASELINE
+    verdict = "met" if against_issue >= GOAL_RATIO else "not met"
     return (
-        f"Burst throughput: {many_rate:.2f} media/s with {many_name.split(', ')[1]} against "
-        f"{one_rate:.2f} media/s with one worker in the same run: **{ratio:.2f}x** "
-        f"({verdict} the {GOAL_RATIO}x goal). Every part of the stack shares the machine's "
+        f"Burst throughput: {many_rate:.2f} media/s with {many_name.split(', ')[1]}: "
+        f"**{against_issue:.2f}x** the ~{ISSUE_BASELINE} media/s issue 10 measured with one "
+        f"serial worker per queue (goal: at least {GOAL_RATIO}x, {verdict}). Against one "
+        f"worker per queue in the same run ({one_rate:.2f} media/s, "
+        f"{one_rate / ISSUE_BASELINE:.1f}x the issue's figure): {many_rate / one_rate:.2f}x. "
+        "Every part of the stack shares the machine's "
         "cores, so the CPU seconds each media costs in all of them (the bursts' notes: the "
         "functions' workers, the stack process with moto, the API gateway and the router, "
         "nx-27017, and this client) bound what any number of workers can reach; one worker "
